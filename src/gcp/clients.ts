@@ -1,0 +1,128 @@
+/**
+ * The one place that builds Google clients. Either real GCP (Application Default Credentials) or the
+ * project's emulator when AGENTS_PLANE_GCP_ENDPOINT=http://127.0.0.1:PORT is set. Every client goes
+ * over REST (`fallback: true`) so that the emulator sees the same requests real GCP would.
+ */
+import compute from '@google-cloud/compute';
+import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { ProjectsClient } from '@google-cloud/resource-manager';
+import { iam_v1 } from '@googleapis/iam';
+import { GoogleAuth, PassThroughClient } from 'google-auth-library';
+
+export interface GcpEndpoint {
+  /** e.g. http://127.0.0.1:8085; undefined means real GCP. */
+  readonly emulatorUrl: string | undefined;
+}
+
+export function gcpEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): GcpEndpoint {
+  const url = env.AGENTS_PLANE_GCP_ENDPOINT?.trim();
+  return { emulatorUrl: url ? url.replace(/\/+$/, '') : undefined };
+}
+
+export interface GcpClients {
+  readonly endpoint: GcpEndpoint;
+  readonly instances: InstanceType<typeof compute.InstancesClient>;
+  readonly disks: InstanceType<typeof compute.DisksClient>;
+  readonly snapshots: InstanceType<typeof compute.SnapshotsClient>;
+  readonly networks: InstanceType<typeof compute.NetworksClient>;
+  readonly subnetworks: InstanceType<typeof compute.SubnetworksClient>;
+  readonly firewalls: InstanceType<typeof compute.FirewallsClient>;
+  readonly routers: InstanceType<typeof compute.RoutersClient>;
+  readonly resourcePolicies: InstanceType<typeof compute.ResourcePoliciesClient>;
+  readonly zoneOperations: InstanceType<typeof compute.ZoneOperationsClient>;
+  readonly regionOperations: InstanceType<typeof compute.RegionOperationsClient>;
+  readonly globalOperations: InstanceType<typeof compute.GlobalOperationsClient>;
+  readonly secrets: SecretManagerServiceClient;
+  readonly projects: ProjectsClient;
+  readonly iam: iam_v1.Iam;
+  /** For the APIs without a client library (IAP): an authorised fetch against `baseUrl`. */
+  readonly rest: RestClient;
+  close(): Promise<void>;
+}
+
+export interface RestClient {
+  /** Base URL of IAP's REST API (real: https://iap.googleapis.com). */
+  readonly iapBaseUrl: string;
+  request<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T>;
+}
+
+interface EmulatorTarget {
+  apiEndpoint: string;
+  port: number;
+  protocol: 'http';
+}
+
+function emulatorTarget(url: string): EmulatorTarget {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:') throw new Error(`AGENTS_PLANE_GCP_ENDPOINT must be http://host:port, got ${url}`);
+  return { apiEndpoint: parsed.hostname, port: Number(parsed.port || 80), protocol: 'http' };
+}
+
+export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv()): GcpClients {
+  const emulator = endpoint.emulatorUrl;
+  // Against the emulator no credentials exist: a pass-through auth client adds no header.
+  const authClient = emulator ? new PassThroughClient() : undefined;
+  const common = emulator
+    ? { ...emulatorTarget(emulator), fallback: true as const, authClient }
+    : { fallback: true as const };
+  const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+
+  const rest: RestClient = {
+    iapBaseUrl: emulator ? `${emulator}` : 'https://iap.googleapis.com',
+    async request<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+      if (emulator) {
+        const res = await fetch(url, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await res.text();
+        if (!res.ok) throw restError(res.status, text);
+        return (text ? JSON.parse(text) : {}) as T;
+      }
+      const client = await auth.getClient();
+      const res = await client.request<T>({ url, method, data: body });
+      return res.data;
+    },
+  };
+
+  const clients: GcpClients = {
+    endpoint,
+    instances: new compute.InstancesClient(common),
+    disks: new compute.DisksClient(common),
+    snapshots: new compute.SnapshotsClient(common),
+    networks: new compute.NetworksClient(common),
+    subnetworks: new compute.SubnetworksClient(common),
+    firewalls: new compute.FirewallsClient(common),
+    routers: new compute.RoutersClient(common),
+    resourcePolicies: new compute.ResourcePoliciesClient(common),
+    zoneOperations: new compute.ZoneOperationsClient(common),
+    regionOperations: new compute.RegionOperationsClient(common),
+    globalOperations: new compute.GlobalOperationsClient(common),
+    secrets: new SecretManagerServiceClient(common),
+    // resource-manager still pins an older google-auth-library; its PassThroughClient type differs but
+    // behaves identically, hence the cast.
+    projects: new ProjectsClient(common as ConstructorParameters<typeof ProjectsClient>[0]),
+    // @googleapis/iam bundles its own google-auth-library; the instances are compatible at run time.
+    iam: new iam_v1.Iam({
+      ...(emulator ? { rootUrl: `${emulator}/` } : {}),
+      auth: (emulator ? new GoogleAuth({ authClient: new PassThroughClient() }) : auth) as unknown as iam_v1.Options['auth'],
+    }),
+    rest,
+    async close() {
+      await Promise.allSettled(
+        [
+          clients.instances, clients.disks, clients.snapshots, clients.networks, clients.subnetworks,
+          clients.firewalls, clients.routers, clients.resourcePolicies, clients.zoneOperations,
+          clients.regionOperations, clients.globalOperations, clients.secrets, clients.projects,
+        ].map((c) => c.close()),
+      );
+    },
+  };
+  return clients;
+}
+
+/** A REST failure in the same shape gax gives (code = HTTP status, message = body). */
+function restError(status: number, body: string): Error & { code: number } {
+  return Object.assign(new Error(body || `HTTP ${status}`), { code: status });
+}
