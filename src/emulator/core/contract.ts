@@ -1,0 +1,150 @@
+/**
+ * The contract between the emulator's HTTP core (server, router, latency, faults, persistence) and its
+ * service modules (compute, iam, secretmanager, resourcemanager, iap). Each service module owns the
+ * state of its resources and exposes routes; the core owns everything cross-cutting.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** gRPC canonical status names, as GCP's JSON error bodies carry them in `error.status`. */
+export type GrpcStatus =
+  | 'INVALID_ARGUMENT'
+  | 'FAILED_PRECONDITION'
+  | 'OUT_OF_RANGE'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
+  | 'NOT_FOUND'
+  | 'ABORTED'
+  | 'ALREADY_EXISTS'
+  | 'RESOURCE_EXHAUSTED'
+  | 'CANCELLED'
+  | 'DATA_LOSS'
+  | 'UNKNOWN'
+  | 'INTERNAL'
+  | 'NOT_IMPLEMENTED'
+  | 'UNAVAILABLE'
+  | 'DEADLINE_EXCEEDED';
+
+/**
+ * An error a route throws; the core renders it in GCP's JSON error shape
+ * (`{ error: { code, message, status, errors: [{ message, domain, reason }], details } }`).
+ * `reason` is the compute-style reason (alreadyExists, notFound, conditionNotMet, rateLimitExceeded,
+ * QUOTA_EXCEEDED, invalid, ...).
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly status: GrpcStatus,
+    message: string,
+    readonly reason?: string,
+    readonly details?: unknown[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface RouteRequest {
+  /** Path parameters named in the route's pattern, e.g. { project, zone, instance }. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  /** Parsed JSON body (already validated against `requestType` when the route names one). */
+  readonly body: unknown;
+}
+
+export interface RouteResult {
+  /** Defaults to 200. */
+  readonly status?: number;
+  readonly body: unknown;
+}
+
+export interface Route {
+  readonly method: HttpMethod;
+  /**
+   * Path pattern; `{name}` matches one segment, and a trailing `:verb` is literal, e.g.
+   * `/compute/v1/projects/{project}/zones/{zone}/instances/{instance}/setLabels` or
+   * `/v1/projects/{project}/secrets/{secret}:addVersion`.
+   */
+  readonly path: string;
+  /**
+   * Stable method id used by the latency model, fault injection and rate quotas,
+   * e.g. `compute.instances.insert`, `iam.serviceAccounts.create`, `secretmanager.secrets.create`.
+   */
+  readonly id: string;
+  /** Fully-qualified proto message of the JSON body, validated by the core (unknown fields → 400). */
+  readonly bodyType?: string;
+  handle(req: RouteRequest): RouteResult | Promise<RouteResult>;
+}
+
+export interface IamBinding {
+  role: string;
+  members: string[];
+  condition?: { title?: string; description?: string; expression: string };
+}
+
+export interface IamPolicy {
+  version?: number;
+  etag?: string;
+  bindings?: IamBinding[];
+}
+
+/** One row of `GET /__emulator/inventory`. Never carries a secret payload. */
+export interface InventoryResource {
+  /** e.g. compute.instances, iam.serviceAccounts, secretmanager.secrets, iap.tunnelInstances. */
+  readonly kind: string;
+  /** Full resource name, e.g. projects/p/zones/z/instances/i. */
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly iamPolicy?: IamPolicy;
+  /** Resource-specific facts an auditor needs (status, service account, network interfaces, rules...). */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/** What a service module needs from the rest of the emulator. */
+export interface EmulatorServices {
+  /** True when the service account exists and is already visible (eventual consistency). */
+  serviceAccountVisible(email: string): boolean;
+  /** True when `member` holds secretAccessor on the secret (used by the guest simulator at boot). */
+  canAccessSecret(secretName: string, member: string): boolean;
+  /** Reads a secret's latest enabled payload for the guest simulator; never exposed over HTTP by admin views. */
+  readSecretForGuest(secretName: string, member: string): Buffer | undefined;
+  /** Compute instance lookup, for the IAP module (a tunnel policy needs an existing instance). */
+  instanceExists(project: string, zone: string, instance: string): boolean;
+}
+
+export interface EmulatorClock {
+  now(): number;
+  /** Resolves after `ms` of emulated time (scaled by the latency scale factor). */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface ServiceContext {
+  readonly clock: EmulatorClock;
+  readonly services: EmulatorServices;
+  readonly config: EmulatorConfig;
+  /** Call after every mutation so the state file (when configured) is rewritten. */
+  markDirty(): void;
+}
+
+export interface EmulatorConfig {
+  /** Multiplies every modelled delay (latency, operation duration, SA visibility, guest boot). 0 = instant. */
+  latencyScale: number;
+  /** Service accounts per project (GCP default 100). */
+  serviceAccountQuota: number;
+  /** How long a new service account stays invisible to policies and VMs, before scaling. */
+  serviceAccountVisibilityMs: number;
+  /** Optional JSON state file; state survives a restart when set. */
+  stateFile?: string;
+}
+
+export interface ServiceModule {
+  readonly name: string;
+  routes(): Route[];
+  inventory(): InventoryResource[];
+  /** JSON-serialisable state for the state file. */
+  snapshot(): unknown;
+  restore(state: unknown): void;
+  reset(): void;
+}
+
+export type ServiceFactory = (ctx: ServiceContext) => ServiceModule;
