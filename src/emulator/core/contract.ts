@@ -73,6 +73,8 @@ export interface Route {
   readonly id: string;
   /** Fully-qualified proto message of the JSON body, validated by the core (unknown fields → 400). */
   readonly bodyType?: string;
+  /** For APIs whose npm client ships no proto (IAM admin): a validator that throws ApiError(400). */
+  readonly validate?: (body: unknown) => void;
   handle(req: RouteRequest): RouteResult | Promise<RouteResult>;
 }
 
@@ -137,7 +139,11 @@ export interface EmulatorConfig {
   stateFile?: string;
 }
 
-export interface ServiceModule {
+/**
+ * A service module may implement parts of EmulatorServices (iam: serviceAccountVisible; secretmanager:
+ * canAccessSecret, readSecretForGuest; compute: instanceExists); the core composes them.
+ */
+export interface ServiceModule extends Partial<EmulatorServices> {
   readonly name: string;
   routes(): Route[];
   inventory(): InventoryResource[];

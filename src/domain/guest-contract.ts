@@ -1,0 +1,31 @@
+/**
+ * What the plane and an agent's VM agree on: the instance metadata keys the startup script reads and
+ * the guest attributes it publishes. The rendered startup script, the activities that read health, and
+ * the emulator's guest simulator all use these names, so they cannot drift apart.
+ */
+
+/** Instance metadata keys (never carry secret values: secrets are fetched from Secret Manager). */
+export const METADATA = {
+  startupScript: 'startup-script',
+  enableOsLogin: 'enable-oslogin',
+  enableGuestAttributes: 'enable-guest-attributes',
+  /** The pinned OpenClaw version the agent must run; changing it triggers an in-place upgrade. */
+  agentVersion: 'agents-plane-agent-version',
+  /** Comma-separated full Secret Manager names (projects/P/secrets/S) the agent reads at boot. */
+  secretNames: 'agents-plane-secrets',
+  plane: 'agents-plane-plane',
+  agent: 'agents-plane-agent',
+} as const;
+
+/** Guest attributes namespace and keys the agent publishes (instances.getGuestAttributes). */
+export const GUEST_NAMESPACE = 'agents-plane';
+export const GUEST_ATTRIBUTES = {
+  /** Unix epoch seconds of the last heartbeat. */
+  heartbeat: 'heartbeat',
+  /** The OpenClaw version actually running. */
+  version: 'version',
+  /** 'ok' | 'failing' | 'starting'. */
+  health: 'health',
+} as const;
+
+export type GuestHealth = 'ok' | 'failing' | 'starting';
