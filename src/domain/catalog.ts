@@ -1,0 +1,59 @@
+/**
+ * What the plane knows about GCP's offer: regions with their zones, and machine types with the
+ * on-demand list prices used for cost estimates (us-central1, USD, 730 h/month; documented in the
+ * README's cost section). Kept as data so validation and pricing read from one place.
+ */
+
+export const REGIONS: Readonly<Record<string, readonly string[]>> = {
+  'us-central1': ['a', 'b', 'c', 'f'],
+  'us-east1': ['b', 'c', 'd'],
+  'us-east4': ['a', 'b', 'c'],
+  'us-west1': ['a', 'b', 'c'],
+  'us-west2': ['a', 'b', 'c'],
+  'northamerica-northeast1': ['a', 'b', 'c'],
+  'southamerica-east1': ['a', 'b', 'c'],
+  'europe-west1': ['b', 'c', 'd'],
+  'europe-west2': ['a', 'b', 'c'],
+  'europe-west3': ['a', 'b', 'c'],
+  'europe-west4': ['a', 'b', 'c'],
+  'europe-north1': ['a', 'b', 'c'],
+  'asia-east1': ['a', 'b', 'c'],
+  'asia-northeast1': ['a', 'b', 'c'],
+  'asia-south1': ['a', 'b', 'c'],
+  'asia-southeast1': ['a', 'b', 'c'],
+  'australia-southeast1': ['a', 'b', 'c'],
+};
+
+export interface MachineTypeInfo {
+  readonly vcpus: number;
+  readonly memoryGb: number;
+  /** On-demand USD per month (730 h), us-central1 list price. */
+  readonly monthlyUsd: number;
+}
+
+export const MACHINE_TYPES: Readonly<Record<string, MachineTypeInfo>> = {
+  'e2-micro': { vcpus: 2, memoryGb: 1, monthlyUsd: 6.11 },
+  'e2-small': { vcpus: 2, memoryGb: 2, monthlyUsd: 12.23 },
+  'e2-medium': { vcpus: 2, memoryGb: 4, monthlyUsd: 24.46 },
+  'e2-standard-2': { vcpus: 2, memoryGb: 8, monthlyUsd: 48.92 },
+  'e2-standard-4': { vcpus: 4, memoryGb: 16, monthlyUsd: 97.84 },
+  'e2-standard-8': { vcpus: 8, memoryGb: 32, monthlyUsd: 195.67 },
+  'n2-standard-2': { vcpus: 2, memoryGb: 8, monthlyUsd: 70.9 },
+  'n2-standard-4': { vcpus: 4, memoryGb: 16, monthlyUsd: 141.79 },
+  'n2-standard-8': { vcpus: 8, memoryGb: 32, monthlyUsd: 283.58 },
+  'n2d-standard-2': { vcpus: 2, memoryGb: 8, monthlyUsd: 61.68 },
+  'n2d-standard-4': { vcpus: 4, memoryGb: 16, monthlyUsd: 123.37 },
+  'c3-standard-4': { vcpus: 4, memoryGb: 16, monthlyUsd: 152.48 },
+};
+
+/** Other monthly prices behind the estimate (USD, us-central1 list prices). */
+export const PRICES = {
+  /** pd-balanced per GB-month. */
+  balancedDiskGbMonth: 0.1,
+  /** Boot disk size every agent gets. */
+  bootDiskGb: 20,
+  /** Snapshot storage per GB-month (standard, multi-regional). */
+  snapshotGbMonth: 0.05,
+  /** Cloud NAT gateway: $0.0014 per VM-hour (up to 32 VMs), 730 h. */
+  natPerVmMonth: 0.0014 * 730,
+} as const;
