@@ -1,8 +1,31 @@
+/**
+ * Builds every activity the worker registers, bound to its cloud clients (real GCP or the emulator).
+ * Workflows see only the type of this object.
+ */
 import type { GcpClients } from '../gcp/clients.js';
+import { iapActivities } from './iap.js';
+import { instanceActivities } from './instances.js';
+import { leftoverActivities } from './leftovers.js';
+import { networkActivities } from './network.js';
+import { secretActivities } from './secrets.js';
+import { serviceAccountActivities, type PollTiming } from './service-accounts.js';
 
-/** Builds every activity the worker registers, bound to its cloud clients. */
-export function createActivities(_clients: GcpClients) {
-  return {};
+export interface ActivityOptions extends PollTiming {}
+
+export function activityOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ActivityOptions {
+  const poll = Number(env.AGENTS_PLANE_POLL_INTERVAL_MS ?? 5000);
+  return { pollIntervalMs: Number.isFinite(poll) && poll > 0 ? poll : 5000 };
+}
+
+export function createActivities(clients: GcpClients, options: ActivityOptions = activityOptionsFromEnv()) {
+  return {
+    ...networkActivities(clients),
+    ...serviceAccountActivities(clients, options),
+    ...secretActivities(clients),
+    ...instanceActivities(clients, options),
+    ...iapActivities(clients),
+    ...leftoverActivities(clients),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

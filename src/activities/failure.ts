@@ -1,0 +1,32 @@
+/**
+ * How activities fail. A permanent cloud error (quota, permission, invalid request) becomes a
+ * non-retryable ApplicationFailure typed with its kind, so the workflow compensates at once; a transient
+ * one is retried by Temporal with backoff. Messages come from GcpError, which never carries raw bodies.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { GcpError, normalizeGcpError } from '../gcp/errors.js';
+
+export function toActivityFailure(error: unknown): Error {
+  if (error instanceof ApplicationFailure) return error;
+  const e = error instanceof GcpError ? error : normalizeGcpError(error);
+  return e.retryable
+    ? ApplicationFailure.retryable(e.message, e.kind)
+    : ApplicationFailure.nonRetryable(e.message, e.kind);
+}
+
+/** A resource with our name exists but is not ours: never adopt or delete it. */
+export function ownershipConflict(what: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `${what} exists but is not managed by this plane (labels or description do not match); rename the agent or remove it by hand`,
+    'OWNERSHIP_CONFLICT',
+  );
+}
+
+/** Wraps an activity body so every error leaves it in the typed shape above. */
+export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw toActivityFailure(error);
+  }
+}
