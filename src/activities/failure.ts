@@ -3,6 +3,7 @@
  * non-retryable ApplicationFailure typed with its kind, so the workflow compensates at once; a transient
  * one is retried by Temporal with backoff. Messages come from GcpError, which never carries raw bodies.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { GcpError, normalizeGcpError } from '../gcp/errors.js';
 
@@ -22,11 +23,22 @@ export function ownershipConflict(what: string): ApplicationFailure {
   );
 }
 
-/** Wraps an activity body so every error leaves it in the typed shape above. */
+/** How often a running activity tells Temporal it is alive (the proxies' heartbeat timeout is 15 s). */
+const HEARTBEAT_EVERY_MS = 3000;
+
+/**
+ * Wraps an activity body: every error leaves it in the typed shape above, and the activity heartbeats
+ * while it runs, so a worker killed mid-call is detected in seconds rather than at the start-to-close
+ * timeout. (The SDK throttles heartbeats, so this costs little.)
+ */
 export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const ticker = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await body();
   } catch (error) {
     throw toActivityFailure(error);
+  } finally {
+    clearInterval(ticker);
   }
 }

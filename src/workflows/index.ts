@@ -1,2 +1,5 @@
-// Every workflow the worker registers is exported from here (the bundle's entry point).
-export {};
+// Every workflow the worker registers (the bundle's entry point).
+export { plane } from './plane.js';
+export { provisionAgent } from './provision-agent.js';
+export { deprovisionAgent } from './deprovision-agent.js';
+export { provisionPlane, deprovisionPlane } from './provision-plane.js';

@@ -1,0 +1,11 @@
+/**
+ * Workflow ids are the idempotency keys of whole operations: a repeated command finds the running
+ * workflow (a join) instead of starting a second one.
+ */
+import type { AgentName, PlaneName } from './names.js';
+
+export const planeWorkflowId = (plane: PlaneName) => `plane/${plane}`;
+export const planeProvisionWorkflowId = (plane: PlaneName) => `plane/${plane}/provision`;
+export const planeDeprovisionWorkflowId = (plane: PlaneName) => `plane/${plane}/deprovision`;
+export const agentProvisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/provision`;
+export const agentDeprovisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/deprovision`;

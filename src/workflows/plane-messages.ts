@@ -1,0 +1,96 @@
+/**
+ * The plane entity's messages: Updates that change the roster (validated before they are accepted), the
+ * status Query, and the Signal operation workflows send back when they end. Clients import these
+ * definitions; they carry names and specs only, never secret values.
+ */
+import {
+  CancellationScope,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  log,
+} from '@temporalio/workflow';
+import type { AgentName, OwnerEmail } from '../domain/names.js';
+import type { AgentSpec, PlaneSpec } from '../domain/specs.js';
+import type { AgentTarget } from '../domain/targets.js';
+import { planeWorkflowId } from '../domain/workflow-ids.js';
+import { describeFailure } from './saga.js';
+
+export type PlanePhase = 'Creating' | 'Ready' | 'Failed' | 'Destroying' | 'Destroyed';
+export type AgentState = 'Provisioning' | 'Ready' | 'Failed' | 'Removing';
+
+export interface RosterEntry {
+  readonly spec: AgentSpec;
+  readonly state: AgentState;
+  /** The operation workflow currently (or last) acting on the agent. */
+  readonly operationId?: string;
+  readonly lastError?: { readonly type: string; readonly message: string };
+  /** Epoch ms of the last state change. */
+  readonly since: number;
+}
+
+export interface PlaneStatus {
+  readonly spec: PlaneSpec;
+  readonly phase: PlanePhase;
+  readonly operationId?: string;
+  readonly lastError?: { readonly type: string; readonly message: string };
+  readonly agents: readonly RosterEntry[];
+}
+
+export interface AddAgentResult {
+  readonly operationId: string;
+  /** True when the same agent was already in the roster: this call joined it. */
+  readonly joined: boolean;
+  readonly state: AgentState;
+}
+
+export interface RemoveAgentResult {
+  readonly operationId?: string;
+  readonly state: AgentState | 'Absent';
+}
+
+export const planeStatusQuery = defineQuery<PlaneStatus>('status');
+export const addAgentUpdate = defineUpdate<AddAgentResult, [AgentSpec]>('addAgent');
+export const removeAgentUpdate = defineUpdate<RemoveAgentResult, [AgentName]>('removeAgent');
+export const destroyPlaneUpdate = defineUpdate<PlanePhase, []>('destroy');
+
+export interface AgentOperationOutcome {
+  readonly agent: AgentName;
+  readonly owner: OwnerEmail;
+  readonly kind: 'provision' | 'deprovision';
+  readonly ok: boolean;
+  readonly cancelled: boolean;
+  readonly error?: { readonly type: string; readonly message: string };
+}
+
+export const agentOperationFinishedSignal = defineSignal<[AgentOperationOutcome]>('agentOperationFinished');
+
+/**
+ * Runs an agent operation and, whatever its end, tells the plane entity. A signal (not the child's
+ * result) so that the entity can continue-as-new while children run.
+ */
+export async function reportToPlane(t: AgentTarget, kind: AgentOperationOutcome['kind'], body: () => Promise<void>): Promise<void> {
+  let outcome: Omit<AgentOperationOutcome, 'agent' | 'owner' | 'kind'> = { ok: true, cancelled: false };
+  try {
+    await body();
+  } catch (error) {
+    const failure = describeFailure(error);
+    outcome = { ok: false, cancelled: failure.type === 'CANCELLED', error: failure };
+    throw error;
+  } finally {
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await getExternalWorkflowHandle(planeWorkflowId(t.plane.name)).signal(agentOperationFinishedSignal, {
+          agent: t.agent.name,
+          owner: t.agent.owner,
+          kind,
+          ...outcome,
+        });
+      } catch (error) {
+        // The plane entity is gone (destroyed, or this operation was started on its own): nothing to tell.
+        log.warn('could not report to the plane entity', { error: describeFailure(error) });
+      }
+    });
+  }
+}

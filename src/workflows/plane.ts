@@ -1,0 +1,267 @@
+/**
+ * plane — the entity workflow of one plane (id `plane/<name>`). It holds the plane's spec and its agent
+ * roster, accepts validated Updates (add, remove, destroy), answers the status Query, and runs every
+ * operation as a child workflow with a deterministic id. It continues-as-new when its history grows,
+ * carrying the roster; children report back by signal, so none is lost across runs.
+ */
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { InvalidInputError } from '../domain/invalid-input.js';
+import { parseAgentSpec } from '../domain/specs.js';
+import type { AgentName } from '../domain/names.js';
+import type { AgentSpec, PlaneSpec } from '../domain/specs.js';
+import {
+  agentDeprovisionWorkflowId,
+  agentProvisionWorkflowId,
+  planeDeprovisionWorkflowId,
+  planeProvisionWorkflowId,
+} from '../domain/workflow-ids.js';
+import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
+import { deprovisionAgent } from './deprovision-agent.js';
+import {
+  addAgentUpdate,
+  agentOperationFinishedSignal,
+  destroyPlaneUpdate,
+  planeStatusQuery,
+  removeAgentUpdate,
+  type AddAgentResult,
+  type AgentOperationOutcome,
+  type RemoveAgentResult,
+  type PlanePhase,
+  type RosterEntry,
+} from './plane-messages.js';
+import { provisionAgent } from './provision-agent.js';
+import { deprovisionPlane, provisionPlane } from './provision-plane.js';
+import { describeFailure } from './saga.js';
+
+export interface PlaneSettings {
+  /** How long an agent may take from VM creation to its first healthy heartbeat. */
+  readonly bootTimeoutMs: number;
+}
+
+export interface PlaneInput {
+  readonly spec: PlaneSpec;
+  readonly settings: PlaneSettings;
+  /** Carried across continue-as-new. */
+  readonly phase?: PlanePhase;
+  readonly roster?: readonly RosterEntry[];
+  /** Agents whose removal waits for their provisioning to stop. */
+  readonly pendingRemovals?: readonly AgentName[];
+}
+
+/** Errors a validator raises are the caller's fault: the CLI maps INVALID_INPUT to exit 2. */
+function invalid(field: string, rule: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`invalid ${field}: ${rule}`, 'INVALID_INPUT', { field, rule });
+}
+
+function notNow(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'PLANE_NOT_READY');
+}
+
+export async function plane(input: PlaneInput): Promise<PlanePhase> {
+  const spec = input.spec;
+  let phase: PlanePhase = input.phase ?? 'Creating';
+  let planeError: RosterEntry['lastError'];
+  let planeOperationId: string | undefined;
+  const roster = new Map<string, RosterEntry>((input.roster ?? []).map((e) => [e.spec.name, e]));
+  const pendingRemovals = new Set<AgentName>(input.pendingRemovals ?? []);
+
+  const set = (entry: RosterEntry) => roster.set(entry.spec.name, entry);
+  const childSearchAttributes = (agent: AgentSpec, operation: string) => [
+    { key: PLANE_NAME, value: spec.name },
+    { key: AGENT_NAME, value: agent.name },
+    { key: AGENT_OWNER, value: agent.owner },
+    { key: OPERATION, value: operation },
+  ];
+
+  async function startProvision(agent: AgentSpec): Promise<string> {
+    const workflowId = agentProvisionWorkflowId(spec.name, agent.name);
+    set({ spec: agent, state: 'Provisioning', operationId: workflowId, since: Date.now() });
+    await startChild(provisionAgent, {
+      workflowId,
+      args: [{ plane: spec, agent, bootTimeoutMs: input.settings.bootTimeoutMs }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: childSearchAttributes(agent, 'provision-agent'),
+    });
+    return workflowId;
+  }
+
+  async function startDeprovision(agent: AgentSpec): Promise<string> {
+    const workflowId = agentDeprovisionWorkflowId(spec.name, agent.name);
+    set({ spec: agent, state: 'Removing', operationId: workflowId, since: Date.now() });
+    await startChild(deprovisionAgent, {
+      workflowId,
+      args: [{ plane: spec, agent }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: childSearchAttributes(agent, 'deprovision-agent'),
+    });
+    return workflowId;
+  }
+
+  /** Removal of an agent; while it is still provisioning, that is cancelled first (its undos run). */
+  async function requestRemoval(entry: RosterEntry): Promise<RosterEntry> {
+    if (entry.state === 'Removing') return entry;
+    if (entry.state === 'Provisioning') {
+      pendingRemovals.add(entry.spec.name);
+      set({ ...entry, state: 'Removing', since: Date.now() });
+      await getExternalWorkflowHandle(agentProvisionWorkflowId(spec.name, entry.spec.name)).cancel();
+    } else {
+      await startDeprovision(entry.spec);
+    }
+    return roster.get(entry.spec.name) ?? entry;
+  }
+
+  setHandler(planeStatusQuery, () => ({
+    spec,
+    phase,
+    ...(planeOperationId ? { operationId: planeOperationId } : {}),
+    ...(planeError ? { lastError: planeError } : {}),
+    agents: [...roster.values()],
+  }));
+
+  setHandler(
+    addAgentUpdate,
+    async (raw): Promise<AddAgentResult> => {
+      const agent = parseAgentSpec(raw, spec);
+      const existing = roster.get(agent.name);
+      if (existing && existing.state !== 'Failed') {
+        return { operationId: existing.operationId ?? '', joined: true, state: existing.state };
+      }
+      const operationId = await startProvision(agent);
+      return { operationId, joined: false, state: 'Provisioning' };
+    },
+    {
+      validator: (raw) => {
+        let agent: AgentSpec;
+        try {
+          agent = parseAgentSpec(raw, spec);
+        } catch (error) {
+          if (error instanceof InvalidInputError) throw invalid(error.field, error.rule);
+          throw error;
+        }
+        if (agent.plane !== spec.name) throw invalid('--plane', `this is plane ${spec.name}`);
+        if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; agents can be added once it is Ready`);
+        const existing = roster.get(agent.name);
+        if (existing && existing.spec.owner !== agent.owner) {
+          throw invalid('--name', `agent ${agent.name} already exists in plane ${spec.name} with another owner`);
+        }
+        if (existing?.state === 'Removing') throw notNow(`agent ${agent.name} is being removed; add it again once it is gone`);
+      },
+    },
+  );
+
+  setHandler(
+    removeAgentUpdate,
+    async (name): Promise<RemoveAgentResult> => {
+      const entry = roster.get(name);
+      if (!entry) return { state: 'Absent' };
+      const after = await requestRemoval(entry);
+      return { state: after.state, ...(after.operationId ? { operationId: after.operationId } : {}) };
+    },
+    {
+      validator: () => {
+        if (phase === 'Creating') throw notNow(`plane ${spec.name} is still being created`);
+      },
+    },
+  );
+
+  setHandler(
+    destroyPlaneUpdate,
+    async () => {
+      if (phase === 'Ready' || phase === 'Failed') {
+        phase = 'Destroying';
+        for (const entry of roster.values()) await requestRemoval(entry);
+      }
+      return phase;
+    },
+    {
+      validator: () => {
+        if (phase === 'Creating') throw notNow(`plane ${spec.name} is still being created`);
+      },
+    },
+  );
+
+  setHandler(agentOperationFinishedSignal, async (outcome: AgentOperationOutcome) => {
+    const entry = roster.get(outcome.agent);
+    if (!entry) return;
+    if (outcome.kind === 'deprovision') {
+      if (outcome.ok) roster.delete(outcome.agent);
+      else set({ ...entry, state: 'Failed', since: Date.now(), ...(outcome.error ? { lastError: outcome.error } : {}) });
+      return;
+    }
+    if (pendingRemovals.delete(outcome.agent)) {
+      // Its provisioning stopped (undone or finished): now remove whatever may remain.
+      await startDeprovision(entry.spec);
+      return;
+    }
+    set({
+      ...entry,
+      state: outcome.ok ? 'Ready' : 'Failed',
+      since: Date.now(),
+      ...(outcome.error ? { lastError: outcome.error } : {}),
+    });
+  });
+
+  upsertSearchAttributes([
+    { key: PLANE_NAME, value: spec.name },
+    { key: OPERATION, value: 'plane' },
+  ]);
+
+  if (phase === 'Creating') {
+    planeOperationId = planeProvisionWorkflowId(spec.name);
+    try {
+      await executeChild(provisionPlane, {
+        workflowId: planeOperationId,
+        args: [spec],
+        typedSearchAttributes: [
+          { key: PLANE_NAME, value: spec.name },
+          { key: OPERATION, value: 'provision-plane' },
+        ],
+      });
+      phase = 'Ready';
+    } catch (error) {
+      // Its undos have run. The closed run stays queryable (the CLI reads why); `planes create` again
+      // starts a fresh run under the same id.
+      phase = 'Failed';
+      planeError = describeFailure(error);
+      throw ApplicationFailure.nonRetryable(`plane ${spec.name} could not be created: ${planeError.message}`, planeError.type);
+    }
+  }
+
+  for (;;) {
+    await condition(
+      () => (phase === 'Destroying' && roster.size === 0) || (workflowInfo().continueAsNewSuggested && allHandlersFinished()),
+    );
+    if (phase === 'Destroying' && roster.size === 0) break;
+    await continueAsNew<typeof plane>({
+      spec,
+      settings: input.settings,
+      phase,
+      roster: [...roster.values()],
+      pendingRemovals: [...pendingRemovals],
+    });
+  }
+
+  planeOperationId = planeDeprovisionWorkflowId(spec.name);
+  await executeChild(deprovisionPlane, {
+    workflowId: planeOperationId,
+    args: [spec],
+    typedSearchAttributes: [
+      { key: PLANE_NAME, value: spec.name },
+      { key: OPERATION, value: 'deprovision-plane' },
+    ],
+  });
+  phase = 'Destroyed';
+  return phase;
+}
