@@ -163,14 +163,14 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
 
   setHandler(
     removeAgentUpdate,
-    async (name): Promise<RemoveAgentResult> => {
+    async (name: AgentName): Promise<RemoveAgentResult> => {
       const entry = roster.get(name);
       if (!entry) return { state: 'Absent' };
       const after = await requestRemoval(entry);
       return { state: after.state, ...(after.operationId ? { operationId: after.operationId } : {}) };
     },
     {
-      validator: () => {
+      validator: (_name: AgentName) => {
         if (phase === 'Creating') throw notNow(`plane ${spec.name} is still being created`);
       },
     },
