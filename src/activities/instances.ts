@@ -9,7 +9,8 @@ import type { GcpClients } from '../gcp/clients.js';
 import { gcpCall, isNotFound, normalizeGcpError } from '../gcp/errors.js';
 import { waitForOperation } from '../gcp/operations.js';
 import { addMember, removeMember, updatePolicy, type Policy, type PolicyAccess } from '../gcp/iam-policy.js';
-import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, METADATA, type GuestHealth } from '../domain/guest-contract.js';
+import { METADATA } from '../domain/guest-contract.js';
+import { readGuestReport, type GuestReport } from '../gcp/guest-health.js';
 import { agentLabels, labelsMatch } from '../domain/labels.js';
 import {
   agentResourceNames,
@@ -29,11 +30,7 @@ export const OS_LOGIN = 'roles/compute.osLogin';
 /** Debian 12: the image the startup script is written and shellchecked for. */
 export const BOOT_IMAGE = 'projects/debian-cloud/global/images/family/debian-12';
 
-export interface AgentHealth {
-  /** Epoch ms of the last heartbeat, if any. */
-  readonly heartbeatAt?: number;
-  readonly version?: string;
-  readonly health?: GuestHealth;
+export interface AgentHealth extends GuestReport {
   readonly status?: string;
 }
 
@@ -68,23 +65,7 @@ export function instanceActivities(clients: GcpClients, timing: PollTiming) {
     },
   });
 
-  async function readGuest(t: AgentTarget): Promise<AgentHealth> {
-    try {
-      const [attrs] = await clients.instances.getGuestAttributes({ ...where(t), queryPath: `${GUEST_NAMESPACE}/` });
-      const items = attrs.queryValue?.items ?? [];
-      const value = (key: string) => items.find((i) => i.namespace === GUEST_NAMESPACE && i.key === key)?.value ?? undefined;
-      const beat = Number(value(GUEST_ATTRIBUTES.heartbeat));
-      return {
-        heartbeatAt: Number.isFinite(beat) && beat > 0 ? beat * 1000 : undefined,
-        version: value(GUEST_ATTRIBUTES.version),
-        health: value(GUEST_ATTRIBUTES.health) as GuestHealth | undefined,
-      };
-    } catch (error) {
-      // No attributes published yet reads as 404.
-      if (isNotFound(error)) return {};
-      throw normalizeGcpError(error, 'read guest attributes');
-    }
-  }
+  const readGuest = (t: AgentTarget): Promise<GuestReport> => readGuestReport(clients, where(t));
 
   return {
     /** Step 4: the VM. A retry with the same requestId is a no-op server-side. */
@@ -229,7 +210,7 @@ export function instanceActivities(clients: GcpClients, timing: PollTiming) {
       return asActivity(async () => {
         const instance = await getInstance(t);
         if (!instance) return {};
-        return { ...(await readGuest(t)), status: instance.status ?? undefined };
+        return { ...(await readGuest(t)), ...(instance.status ? { status: instance.status } : {}) };
       });
     },
   };

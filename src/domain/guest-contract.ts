@@ -29,3 +29,8 @@ export const GUEST_ATTRIBUTES = {
 } as const;
 
 export type GuestHealth = 'ok' | 'failing' | 'starting';
+
+/** How often the guest publishes its heartbeat. */
+export const HEARTBEAT_INTERVAL_SECONDS = 30;
+/** A Ready agent whose last heartbeat is older than this is reported Unhealthy. */
+export const HEARTBEAT_STALE_AFTER_MS = 3 * HEARTBEAT_INTERVAL_SECONDS * 1000;

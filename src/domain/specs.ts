@@ -66,6 +66,15 @@ export function parsePlaneSpec(raw: RawPlaneInput): PlaneSpec {
   return { name, project, region, zone, agentVersion };
 }
 
+/** An add-agent request: validated fields; the version may be left to the plane's default. */
+export interface AgentRequest {
+  readonly plane: PlaneName;
+  readonly name: AgentName;
+  readonly owner: OwnerEmail;
+  readonly machineType: MachineType;
+  readonly agentVersion?: AgentVersion;
+}
+
 export interface RawAgentInput {
   plane?: unknown;
   name?: unknown;

@@ -1,6 +1,22 @@
+/** `agents-plane planes ...`: one file per command. */
 import type { Command } from 'commander';
+import { registerAddAgent } from './add-agent.js';
+import { registerCreate } from './create.js';
+import { registerDestroy } from './destroy.js';
+import { registerList } from './list.js';
+import { registerLogs } from './logs.js';
+import { registerRemoveAgent } from './remove-agent.js';
+import { registerSecrets } from './secrets.js';
+import { registerStatus } from './status.js';
 
-/** Registers `agents-plane planes ...` (placeholder until the planes commands land). */
 export function registerPlanesCommands(program: Command): void {
-  program.command('planes').description('create and run planes of agents');
+  const planes = program.command('planes').description('create and run planes of agents');
+  registerCreate(planes);
+  registerList(planes);
+  registerAddAgent(planes);
+  registerStatus(planes);
+  registerRemoveAgent(planes);
+  registerLogs(planes);
+  registerSecrets(planes);
+  registerDestroy(planes);
 }

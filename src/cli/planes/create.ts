@@ -1,0 +1,98 @@
+/**
+ * `planes create --name --project --region`: starts the plane's entity workflow, which builds the
+ * plane's network, and waits until it is Ready. Running it again for the same plane joins it.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../domain/invalid-input.js';
+import { parsePlaneSpec, type PlaneSpec } from '../../domain/specs.js';
+import { planeWorkflowId } from '../../domain/workflow-ids.js';
+import { OPERATION, PLANE_NAME, TASK_QUEUE } from '../../temporal/search-attributes.js';
+import { planeStatusQuery, type PlaneStatus } from '../../workflows/plane-messages.js';
+import type { plane } from '../../workflows/plane.js';
+import { OperationFailedError, runCommand, table } from '../command.js';
+import { parseDuration } from './duration.js';
+import { ProgressView, sleep } from './progress.js';
+import { withSession } from './session.js';
+
+interface CreateOptions {
+  name?: string;
+  project?: string;
+  region?: string;
+  zone?: string;
+  agentVersion?: string;
+  bootTimeout: string;
+  wait: boolean;
+}
+
+const sameSpec = (a: PlaneSpec, b: PlaneSpec) =>
+  a.project === b.project && a.region === b.region && a.zone === b.zone && a.name === b.name;
+
+export function registerCreate(planes: Command): void {
+  planes
+    .command('create')
+    .description('create a plane: its VPC, subnet, firewall rules, Cloud NAT and snapshot schedule')
+    .requiredOption('--name <plane>', 'plane name (lowercase letters, digits, hyphens; at most 20)')
+    .requiredOption('--project <id>', 'GCP project id')
+    .requiredOption('--region <region>', 'GCP region, e.g. us-central1')
+    .option('--zone <zone>', "zone for the plane's agents (default: the region's first zone)")
+    .option('--agent-version <version>', 'OpenClaw version new agents run (default: the pinned one)')
+    .option('--boot-timeout <duration>', 'how long an agent may take to report healthy', '20m')
+    .option('--no-wait', 'return once the plane workflow has started')
+    .action(
+      runCommand<CreateOptions, PlaneStatus>(async (o, out) => {
+        const spec = parsePlaneSpec({ name: o.name, project: o.project, region: o.region, zone: o.zone, agentVersion: o.agentVersion });
+        const bootTimeoutMs = parseDuration(o.bootTimeout, '--boot-timeout');
+        return withSession(async (session) => {
+          const client = await session.temporal();
+          const workflowId = planeWorkflowId(spec.name);
+          let handle = client.workflow.getHandle<typeof plane>(workflowId);
+          try {
+            handle = await client.workflow.start<typeof plane>('plane', {
+              workflowId,
+              taskQueue: TASK_QUEUE,
+              args: [{ spec, settings: { bootTimeoutMs } }],
+              typedSearchAttributes: [
+                { key: PLANE_NAME, value: spec.name },
+                { key: OPERATION, value: 'plane' },
+              ],
+            });
+            out.info(`creating plane ${spec.name} (workflow ${workflowId})`);
+          } catch (error) {
+            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+            const existing = await handle.query(planeStatusQuery);
+            if (!sameSpec(existing.spec, spec)) {
+              throw new InvalidInputError(
+                '--name',
+                `plane ${spec.name} already exists in project ${existing.spec.project}, zone ${existing.spec.zone}`,
+              );
+            }
+            out.info(`plane ${spec.name} already exists (${existing.phase}); joining it`);
+          }
+          let status = await handle.query(planeStatusQuery);
+          if (o.wait) {
+            const view = new ProgressView(client, out, `plane ${spec.name}`);
+            while (status.phase === 'Creating') {
+              await view.show(status.operationId);
+              await sleep(500);
+              status = await handle.query(planeStatusQuery);
+            }
+            if (status.phase === 'Failed') {
+              throw new OperationFailedError(
+                `plane ${spec.name} could not be created: ${status.lastError?.message ?? 'unknown error'}; everything it created was removed`,
+                status.lastError?.type ?? 'FAILED',
+              );
+            }
+          }
+          return {
+            data: status,
+            human: (s) =>
+              table(
+                ['PLANE', 'PROJECT', 'ZONE', 'PHASE', 'AGENTS'],
+                [[s.spec.name, s.spec.project, s.spec.zone, s.phase, String(s.agents.length)]],
+              ),
+          };
+        });
+      }),
+    );
+}

@@ -1,0 +1,51 @@
+/**
+ * Reading what an agent's guest publishes (guest-contract.ts) and its instance status. Used by the
+ * first-heartbeat activity and by the status views; a describe-level read, never a secret.
+ */
+import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, type GuestHealth } from '../domain/guest-contract.js';
+import type { GcpClients } from './clients.js';
+import { isNotFound, normalizeGcpError } from './errors.js';
+
+export interface InstanceRef {
+  readonly project: string;
+  readonly zone: string;
+  readonly instance: string;
+}
+
+export interface GuestReport {
+  /** Epoch ms of the last heartbeat, if any. */
+  readonly heartbeatAt?: number;
+  readonly version?: string;
+  readonly health?: GuestHealth;
+}
+
+export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Promise<GuestReport> {
+  try {
+    const [attrs] = await clients.instances.getGuestAttributes({ ...ref, queryPath: `${GUEST_NAMESPACE}/` });
+    const items = attrs.queryValue?.items ?? [];
+    const value = (key: string) => items.find((i) => i.namespace === GUEST_NAMESPACE && i.key === key)?.value ?? undefined;
+    const beat = Number(value(GUEST_ATTRIBUTES.heartbeat));
+    const report: { -readonly [K in keyof GuestReport]: GuestReport[K] } = {};
+    if (Number.isFinite(beat) && beat > 0) report.heartbeatAt = beat * 1000;
+    const version = value(GUEST_ATTRIBUTES.version);
+    if (version) report.version = version;
+    const health = value(GUEST_ATTRIBUTES.health);
+    if (health) report.health = health as GuestHealth;
+    return report;
+  } catch (error) {
+    // Nothing published yet (or no instance) reads as 404.
+    if (isNotFound(error)) return {};
+    throw normalizeGcpError(error, 'read guest attributes');
+  }
+}
+
+/** The instance's lifecycle status (RUNNING, TERMINATED, ...), or undefined when there is none. */
+export async function readInstanceStatus(clients: GcpClients, ref: InstanceRef): Promise<string | undefined> {
+  try {
+    const [instance] = await clients.instances.get(ref);
+    return instance.status ?? undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw normalizeGcpError(error, 'read instance');
+  }
+}
