@@ -12,7 +12,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { AgentName, OwnerEmail } from '../domain/names.js';
-import type { AgentSpec, PlaneSpec } from '../domain/specs.js';
+import type { AgentRequest, AgentSpec, PlaneSpec } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { planeWorkflowId } from '../domain/workflow-ids.js';
 import { describeFailure } from './saga.js';
@@ -51,7 +51,7 @@ export interface RemoveAgentResult {
 }
 
 export const planeStatusQuery = defineQuery<PlaneStatus>('status');
-export const addAgentUpdate = defineUpdate<AddAgentResult, [AgentSpec]>('addAgent');
+export const addAgentUpdate = defineUpdate<AddAgentResult, [AgentRequest]>('addAgent');
 export const removeAgentUpdate = defineUpdate<RemoveAgentResult, [AgentName]>('removeAgent');
 export const destroyPlaneUpdate = defineUpdate<PlanePhase, []>('destroy');
 
