@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../domain/invalid-input.js';
 import { parsePlaneSpec, type PlaneSpec } from '../../domain/specs.js';
 import { planeWorkflowId } from '../../domain/workflow-ids.js';
-import { OPERATION, PLANE_NAME, TASK_QUEUE } from '../../temporal/search-attributes.js';
+import { OPERATION, PLANE_NAME } from '../../temporal/search-attributes.js';
+import { taskQueueFromEnv } from '../../temporal/task-queue.js';
 import { planeStatusQuery, type PlaneStatus } from '../../workflows/plane-messages.js';
 import type { plane } from '../../workflows/plane.js';
 import { OperationFailedError, runCommand, table } from '../command.js';
@@ -50,7 +51,7 @@ export function registerCreate(planes: Command): void {
           try {
             handle = await client.workflow.start<typeof plane>('plane', {
               workflowId,
-              taskQueue: TASK_QUEUE,
+              taskQueue: taskQueueFromEnv(),
               args: [{ spec, settings: { bootTimeoutMs } }],
               typedSearchAttributes: [
                 { key: PLANE_NAME, value: spec.name },
