@@ -224,7 +224,12 @@ export const createSecretManagerService: ServiceFactory = (ctx: ServiceContext):
 
   function passthrough(body: SecretBody): Record<string, unknown> {
     const extra: Record<string, unknown> = {};
-    for (const f of PASSTHROUGH_FIELDS) if (body[f] !== undefined && body[f] !== null) extra[f] = structuredClone(body[f]);
+    for (const f of PASSTHROUGH_FIELDS) {
+      const value = body[f];
+      // gax sends every map field, empty or not; an empty map is an unset field in proto3.
+      const empty = value === undefined || value === null || (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
+      if (!empty) extra[f] = structuredClone(value);
+    }
     if (body.ttl) extra.expireTime = new Date(ctx.clock.now() + durationMs(body.ttl)).toISOString();
     return extra;
   }
