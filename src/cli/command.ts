@@ -81,7 +81,7 @@ function isCommanderUsageError(error: unknown): boolean {
 }
 
 function errorCode(error: unknown): string {
-  if (error instanceof InvalidInputError) return 'INVALID_INPUT';
+  if (error instanceof InvalidInputError || isCommanderUsageError(error)) return 'INVALID_INPUT';
   if (error instanceof OperationFailedError) return error.code;
   return 'FAILED';
 }
@@ -110,7 +110,9 @@ export function runCommand<O, T>(
 }
 
 export function reportError(error: unknown, json: boolean): void {
-  const message = error instanceof Error ? error.message : String(error);
+  // Commander phrases its usage errors for a terminal ("error: unknown option ..."); the envelope has its own.
+  const raw = error instanceof Error ? error.message : String(error);
+  const message = isCommanderUsageError(error) ? raw.replace(/^error: /, '') : raw;
   const code = exitCodeFor(error);
   if (json) {
     const body: Record<string, unknown> = { code: errorCode(error), message };

