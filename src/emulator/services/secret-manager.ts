@@ -304,6 +304,7 @@ export const createSecretManagerService: ServiceFactory = (ctx: ServiceContext):
       path: base,
       id: 'secretmanager.secrets.create',
       bodyType: 'google.cloud.secretmanager.v1.Secret',
+      bodyName: 'secret',
       handle(req) {
         const projectId = resolveProjectId(req.params.project!, knownProjects());
         if (!projectId) {
@@ -359,6 +360,7 @@ export const createSecretManagerService: ServiceFactory = (ctx: ServiceContext):
       path: `${base}/{secret}`,
       id: 'secretmanager.secrets.patch',
       bodyType: 'google.cloud.secretmanager.v1.Secret',
+      bodyName: 'secret',
       handle(req) {
         const secret = secretOf(req);
         const body = (req.body ?? {}) as SecretBody;
