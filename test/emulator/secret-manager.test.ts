@@ -3,6 +3,9 @@
  * REST, numeric enums): secrets, versions and their states, payload rules, the secret's IAM policy, and
  * the rule that a payload never shows in the admin inventory.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpClients, type GcpClients } from '../../src/gcp/clients.js';
 import { startEmulator } from '../../src/emulator/index.js';
@@ -242,5 +245,49 @@ describe('the admin inventory', () => {
     const row = list.find((r) => r.name === secretName('inventoried'));
     expect(row).toMatchObject({ kind: 'secretmanager.secrets', labels: { team: 'alpha' }, attributes: { versions: [{ version: 1, state: 'ENABLED' }] } });
     expect(row?.iamPolicy?.bindings).toHaveLength(1);
+  });
+});
+
+describe('the state file', () => {
+  it('keeps secrets, versions (payloads too), policies and service accounts across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sm-state-'));
+    const stateFile = join(dir, 'emulator-state.json');
+    const reader = `state-reader@${PROJECT}.iam.gserviceaccount.com`;
+    try {
+      // latencyScale 0: no modelled delays, so the account is visible at once.
+      const before = await startEmulator({ port: 0, latencyScale: 0, stateFile });
+      const c1 = createGcpClients({ emulatorUrl: before.url });
+      await c1.iam.projects.serviceAccounts.create({ name: `projects/${PROJECT}`, requestBody: { accountId: 'state-reader' } });
+      await c1.secrets.createSecret({ parent: `projects/${PROJECT}`, secretId: 'persisted', secret: { replication: { automatic: {} }, labels: { kept: 'yes' } } });
+      await c1.secrets.addSecretVersion({ parent: secretName('persisted'), payload: { data: Buffer.from('first') } });
+      await c1.secrets.addSecretVersion({ parent: secretName('persisted'), payload: { data: Buffer.from(CANARY) } });
+      await c1.secrets.disableSecretVersion({ name: `${secretName('persisted')}/versions/1` });
+      await c1.secrets.setIamPolicy({
+        resource: secretName('persisted'),
+        policy: { bindings: [{ role: 'roles/secretmanager.secretAccessor', members: [`serviceAccount:${reader}`] }] },
+      });
+      const inventoryBefore = before.inventory().filter((r) => r.kind === 'secretmanager.secrets' || r.kind === 'iam.serviceAccounts');
+      await c1.close();
+      await before.close();
+
+      const after = await startEmulator({ port: 0, latencyScale: 0, stateFile });
+      const c2 = createGcpClients({ emulatorUrl: after.url });
+      try {
+        const [latest] = await c2.secrets.accessSecretVersion({ name: `${secretName('persisted')}/versions/latest` });
+        expect(Buffer.from(latest.payload!.data as Uint8Array).toString()).toBe(CANARY);
+        const [v1] = await c2.secrets.getSecretVersion({ name: `${secretName('persisted')}/versions/1` });
+        expect(v1.state).toBe('DISABLED');
+        const [policy] = await c2.secrets.getIamPolicy({ resource: secretName('persisted') });
+        expect(policy.bindings?.[0]?.members).toEqual([`serviceAccount:${reader}`]);
+        const account = await c2.iam.projects.serviceAccounts.get({ name: `projects/${PROJECT}/serviceAccounts/${reader}` });
+        expect(account.data.email).toBe(reader);
+        expect(after.inventory().filter((r) => r.kind === 'secretmanager.secrets' || r.kind === 'iam.serviceAccounts')).toEqual(inventoryBefore);
+      } finally {
+        await c2.close();
+        await after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
