@@ -155,6 +155,12 @@ describe('secret versions', () => {
 
     const [all] = await sm.listSecretVersions({ parent: secretName('states') });
     expect(all.map((v) => [v.name?.split('/').pop(), v.state])).toEqual([['2', 'ENABLED'], ['1', 'DESTROYED']]);
+    // Paging: one version per page, the client following nextPageToken.
+    const [firstPage, nextRequest] = await sm.listSecretVersions({ parent: secretName('states'), pageSize: 1 }, { autoPaginate: false });
+    expect(firstPage.map((v) => v.name?.split('/').pop())).toEqual(['2']);
+    expect(nextRequest?.pageToken).toBeTruthy();
+    const [paged] = await sm.listSecretVersions({ parent: secretName('states'), pageSize: 1 });
+    expect(paged.map((v) => v.name?.split('/').pop())).toEqual(['2', '1']);
     expect(await failure(sm.getSecretVersion({ name: version(9) }))).toMatchObject({ http: 404, status: 'NOT_FOUND' });
   });
 

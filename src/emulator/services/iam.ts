@@ -18,13 +18,14 @@ import type { InventoryResource, Route, RouteRequest, ServiceContext, ServiceFac
 import { alreadyExists, invalidArgument, notFound, permissionDenied, resourceExhausted } from './api-errors.js';
 import { inventoryPolicy, renderPolicy, requestedPolicyVersion, storePolicy, type PolicyRules, type StoredPolicy } from './iam-policy.js';
 import { validateCreateServiceAccount, validateEmpty, validateGetIamPolicy, validatePatchServiceAccount } from './iam/request-bodies.js';
+import { pageOf } from './list-page.js';
 import { resolveProjectId } from './project-number.js';
 
 const ACCOUNT_ID = /^[a-z]([-a-z0-9]*[a-z0-9])$/;
 /** GCP returns this constant etag on every service account (the field is deprecated). */
 const SERVICE_ACCOUNT_ETAG = 'MDEwMjE5MjA=';
-const DEFAULT_PAGE_SIZE = 20;
-const MAX_PAGE_SIZE = 100;
+/** serviceAccounts.list: 20 by default, at most 100 per page. */
+const ACCOUNT_PAGES = { defaultSize: 20, maxSize: 100 } as const;
 /** Allocation quotas come back with a RetryInfo of a day and a second: waiting does not help. */
 const QUOTA_RETRY_DELAY_SECONDS = 86401;
 
@@ -196,16 +197,11 @@ export const createIamService: ServiceFactory = (ctx: ServiceContext): ServiceMo
       id: 'iam.serviceAccounts.list',
       handle(req) {
         const projectId = projectOf(req.params.project!, 'iam.serviceAccounts.list');
-        const pageSize = Math.min(Number(req.query.get('pageSize') ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-        const token = req.query.get('pageToken');
-        const offset = token ? Number(Buffer.from(token, 'base64url').toString()) : 0;
-        if (!Number.isInteger(offset) || offset < 0) throw invalidArgument('Invalid page token.', 'page_token');
         const all = [...accounts.values()]
           .filter((a) => a.projectId === projectId && a.visible)
           .sort((a, b) => a.email.localeCompare(b.email));
-        const page = all.slice(offset, offset + pageSize);
-        const next = offset + pageSize < all.length ? Buffer.from(String(offset + pageSize)).toString('base64url') : undefined;
-        return { body: { ...(page.length ? { accounts: page.map(render) } : {}), ...(next ? { nextPageToken: next } : {}) } };
+        const { items, nextPageToken } = pageOf(req, all, ACCOUNT_PAGES);
+        return { body: { ...(items.length ? { accounts: items.map(render) } : {}), ...(nextPageToken ? { nextPageToken } : {}) } };
       },
     },
     {

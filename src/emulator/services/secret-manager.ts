@@ -23,6 +23,7 @@ import type { InventoryResource, Route, RouteRequest, ServiceContext, ServiceFac
 import { ApiError } from '../core/contract.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, permissionDenied, resourceExhausted } from './api-errors.js';
 import { holdsRole, inventoryPolicy, renderPolicy, requestedPolicyVersion, storePolicy, type PolicyRules, type StoredPolicy } from './iam-policy.js';
+import { pageOf } from './list-page.js';
 import { projectNumberOf, resolveProjectId } from './project-number.js';
 import { crc32c } from './secret-manager/crc32c.js';
 import { compileFilter } from './secret-manager/list-filter.js';
@@ -36,7 +37,8 @@ import {
 } from './secret-manager/secret-fields.js';
 
 const MAX_PAYLOAD_BYTES = 64 * 1024;
-const MAX_PAGE_SIZE = 25_000;
+/** Secret Manager pages: the server decides when asked for 0 (all, up to the 25,000 cap). */
+const LIST_PAGES = { defaultSize: 25_000, maxSize: 25_000 } as const;
 /** Secret Manager's per-secret rate for addVersion. */
 const ADD_VERSION_PER_SECOND = 2;
 
@@ -344,7 +346,7 @@ export const createSecretManagerService: ServiceFactory = (ctx: ServiceContext):
           .filter((s) => s.projectId === projectId)
           .filter((s) => matches({ name: s.secretId, labels: s.labels, createTime: s.createTime }))
           .sort((a, b) => a.secretId.localeCompare(b.secretId));
-        return { body: page(req, all, 'secrets', renderSecret) };
+        return { body: listAnswer(req, all, 'secrets', renderSecret) };
       },
     },
     {
@@ -462,7 +464,7 @@ export const createSecretManagerService: ServiceFactory = (ctx: ServiceContext):
         const all = [...secret.versions]
           .reverse()
           .filter((v) => matches({ name: String(v.version), state: v.state, createTime: v.createTime }));
-        return { body: page(req, all, 'versions', (v) => renderVersion(secret, v, numeric)) };
+        return { body: listAnswer(req, all, 'versions', (v) => renderVersion(secret, v, numeric)) };
       },
     },
     {
@@ -564,15 +566,8 @@ export const createSecretManagerService: ServiceFactory = (ctx: ServiceContext):
   };
 };
 
-/** One page of a list answer: `{ <field>: [...], nextPageToken?, totalSize }`. */
-function page<T>(req: RouteRequest, all: T[], field: string, render: (item: T) => unknown) {
-  const requested = Number(req.query.get('pageSize') ?? 0);
-  if (!Number.isInteger(requested) || requested < 0) throw invalidArgument('page_size must be a non-negative integer.', 'page_size');
-  const size = requested === 0 ? MAX_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
-  const token = req.query.get('pageToken');
-  const offset = token ? Number(Buffer.from(token, 'base64url').toString()) : 0;
-  if (!Number.isInteger(offset) || offset < 0 || offset > all.length) throw invalidArgument('Invalid page_token.', 'page_token');
-  const items = all.slice(offset, offset + size);
-  const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined;
-  return { ...(items.length ? { [field]: items.map(render) } : {}), ...(next ? { nextPageToken: next } : {}), totalSize: all.length };
+/** A list answer: `{ <field>: [...], nextPageToken?, totalSize }` (totalSize counts the filtered items). */
+function listAnswer<T>(req: RouteRequest, all: readonly T[], field: string, render: (item: T) => unknown) {
+  const { items, nextPageToken } = pageOf(req, all, LIST_PAGES);
+  return { ...(items.length ? { [field]: items.map(render) } : {}), ...(nextPageToken ? { nextPageToken } : {}), totalSize: all.length };
 }
