@@ -1,8 +1,7 @@
 /** Build step: bundles the workflows the worker registers into dist/workflow-bundle.js. */
 import { join } from 'node:path';
 import { projectRoot } from '../src/runtime/project-root.js';
-import { bundleWorkflowsToFile } from '../src/runtime/workflow-bundle.js';
-import { defaultWorkflowBundlePath } from '../src/worker.js';
+import { bundleWorkflowsToFile, defaultWorkflowBundlePath } from '../src/runtime/workflow-bundle.js';
 
 const source = join(projectRoot(), 'src', 'workflows', 'index.ts');
 const out = defaultWorkflowBundlePath();

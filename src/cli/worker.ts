@@ -1,6 +1,7 @@
 /** `agents-plane worker`: runs a worker in the foreground until SIGTERM/SIGINT. */
 import type { Command } from 'commander';
-import { createAgentsPlaneWorker, describeWorker, parseWholeNumber, type AgentsPlaneWorkerOptions } from '../worker.js';
+import type { AgentsPlaneWorkerOptions } from '../worker.js';
+import { parseWholeNumber } from '../worker-tuning.js';
 import { runCommand } from './command.js';
 
 interface WorkerFlags {
@@ -32,6 +33,8 @@ export function registerWorkerCommand(program: Command): void {
           ...optionalNumber('shutdownGraceTimeMs', '--shutdown-grace-ms', flags.shutdownGraceMs, 0),
           ...optionalNumber('stickyQueueTimeoutMs', '--sticky-queue-timeout-ms', flags.stickyQueueTimeoutMs, 1),
         };
+        // Loaded on use: the worker pulls in every Google client, which other commands should not pay for.
+        const { createAgentsPlaneWorker, describeWorker } = await import('../worker.js');
         const worker = await createAgentsPlaneWorker(options);
         // On stderr even under --json: it is the log line of a long-running process, not its result.
         process.stderr.write(`${describeWorker(worker)}\n`);

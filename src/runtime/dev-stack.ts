@@ -6,17 +6,17 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { codecKeysFromFile, CODEC_KEYS_ENV, CODEC_KEYS_FILE_ENV, generateCodecKeysText } from '../temporal/codec-keys.js';
 import { clientConnectionOptions, codecKeysFor, resolveStack, temporalConfiguredByEnv } from '../temporal/connection.js';
 import { taskQueueFromEnv } from '../temporal/task-queue.js';
 import { devStateDir, readStackFile, removeStackFile, writeStackFile, type ComponentName, type StackFile } from './dev-state.js';
 import { withDirLock } from './dir-lock.js';
 import { choosePort } from './ports.js';
-import { isRunning, logTail, spawnDetached, stopProcess, type ProcessRecord } from './processes.js';
+import { isRunning, spawnDetached, stopProcess, type ProcessRecord } from './processes.js';
 import { projectRoot } from './project-root.js';
 import { ensurePypiTool } from './pypi-tools.js';
-import { startDevServer, waitForHttp, waitForTemporal } from './temporal-dev-server.js';
+import { startDevServer, waitForHttp } from './temporal-dev-server.js';
+import { waitForWorkerPolling } from './worker-readiness.js';
 
 /** Start order; `dev down` stops in reverse, so nothing loses its server while still running. */
 export const COMPONENT_ORDER: readonly ComponentName[] = ['temporal', 'codec', 'emulator', 'worker'];
@@ -185,7 +185,13 @@ async function startStack(stateDir: string, env: NodeJS.ProcessEnv, options: Dev
     const worker = await spawnDetached({ name: 'worker', command: node, args: [cli, 'worker'], env: childEnv, cwd: stateDir, logFile: logFile('worker') });
     await record('worker', worker);
     const target = external ? (await resolveStack(env)).temporal : undefined;
-    await waitForWorkerPolling(stack, worker, target ? clientConnectionOptions(target, 10_000) : { address: stack.temporalAddress }, timeoutMs);
+    await waitForWorkerPolling({
+      connectionOptions: target ? clientConnectionOptions(target, 10_000) : { address: stack.temporalAddress },
+      namespace: stack.namespace,
+      taskQueue: stack.taskQueue,
+      worker,
+      timeoutMs,
+    });
 
     stack = { ...stack, phase: 'running' };
     await writeStackFile(stack);
@@ -236,43 +242,24 @@ async function fileMissing(path: string): Promise<boolean> {
 }
 
 /**
- * Hook for the GCP emulator: it joins the stack once src/emulator/index.ts exports `startEmulator`
- * (and `agents-plane emulator start --port --state-file` exists). Until then the stack runs without it
- * and the worker talks to whatever AGENTS_PLANE_GCP_ENDPOINT says.
+ * HOOK for the GCP emulator: it joins the stack once src/emulator/index.ts exports `startEmulator` AND
+ * `agents-plane emulator start` exists (src/cli/emulator.ts). Until both have landed the stack runs
+ * without it and the worker talks to whatever AGENTS_PLANE_GCP_ENDPOINT says. (Once they have, this can
+ * become an unconditional part of the stack.)
  */
 async function emulatorAvailable(): Promise<boolean> {
   const specifier = '../emulator/index.js';
   try {
     const module = (await import(specifier)) as { startEmulator?: unknown };
-    return typeof module.startEmulator === 'function';
+    if (typeof module.startEmulator !== 'function') return false;
+    const { Command } = await import('commander');
+    const { registerEmulatorCommands } = await import('../cli/emulator.js');
+    const probe = new Command();
+    registerEmulatorCommands(probe);
+    const emulator = probe.commands.find((c) => c.name() === 'emulator');
+    return emulator?.commands.some((c) => c.name() === 'start') ?? false;
   } catch {
     return false;
-  }
-}
-
-/** Ready means polling: the task queue lists a poller with this process's identity (pid@host). */
-async function waitForWorkerPolling(
-  stack: StackFile,
-  worker: ProcessRecord,
-  connectionOptions: ConnectionOptions,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const connection = await Connection.connect(connectionOptions);
-  try {
-    while (Date.now() < deadline) {
-      if (!isRunning(worker)) throw new Error(`the worker exited during start-up\n--- ${worker.logFile} ---\n${logTail(worker.logFile)}`);
-      const { pollers } = await connection.workflowService.describeTaskQueue({
-        namespace: stack.namespace,
-        taskQueue: { name: stack.taskQueue },
-        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-      });
-      if ((pollers ?? []).some((p) => p.identity?.startsWith(`${worker.pid}@`))) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`the worker was not polling after ${timeoutMs} ms\n--- ${worker.logFile} ---\n${logTail(worker.logFile)}`);
-  } finally {
-    await connection.close();
   }
 }
 

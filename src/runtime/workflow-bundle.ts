@@ -3,9 +3,15 @@
  * second instead of spending several seconds of webpack on every start.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
+import { projectRoot } from './project-root.js';
+
+/** Where the build puts the product workflows' bundle and the worker looks for it by default. */
+export function defaultWorkflowBundlePath(): string {
+  return join(projectRoot(), 'dist', 'workflow-bundle.js');
+}
 
 /** Webpack's progress is noise in build and test output; warnings and errors still show. */
 class QuietLogger implements Logger {
