@@ -121,7 +121,7 @@ export function upgradeView(progress: unknown, known: Known): UpgradeView {
     fromVersion: text(p.fromVersion),
     toVersion: text(p.toVersion),
     canary: isRecord(p.canary) ? { agents: names(p.canary.agents), state: stepState(p.canary.state) } : null,
-    waves: Array.isArray(p.waves) ? p.waves.filter(isRecord).map(wave) : [],
+    waves: Array.isArray(p.waves) ? p.waves.flatMap((w: unknown, i) => (isRecord(w) ? [wave(w, i)] : [])) : [],
     halted: p.halted === true,
     haltReason: text(p.haltReason),
     paused: p.paused === true,
