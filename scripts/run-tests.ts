@@ -4,7 +4,7 @@
  * (e.g. `npm test -- test/foundation`).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { projectRoot } from '../src/runtime/project-root.js';
 
@@ -12,6 +12,13 @@ export const RESULT_FILE = join(projectRoot(), '.agents-plane', 'test-results', 
 
 const root = projectRoot();
 process.stderr.write(`run-tests: node ${process.version} (${process.execPath})\n`);
+// The suite is meant to prove the pinned Node (README, "Node version"); running it on another one by
+// accident (a shell that found the system node first) would prove something else.
+const pinned = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies?.node;
+if (pinned && process.versions.node !== pinned) {
+  process.stderr.write(`run-tests: expected the pinned Node ${pinned} (node_modules/.bin/node), got ${process.version}; run through \`npm test\`\n`);
+  process.exit(1);
+}
 await mkdir(dirname(RESULT_FILE), { recursive: true });
 // A stale result must never be read as this run's.
 await rm(RESULT_FILE, { force: true });
