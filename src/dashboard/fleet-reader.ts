@@ -46,10 +46,11 @@ export class FleetReader {
   /** Throws only when the fleet cannot be listed at all (Temporal unreachable). */
   async read(): Promise<FleetRead> {
     const now = Date.now();
-    const names = await listPlaneNames(this.sources.temporal);
+    const names = await this.withinTimeout(() => listPlaneNames(this.sources.temporal));
     const [statuses, upgrades] = await Promise.all([
       Promise.all(names.map((name) => this.planeStatus(name))),
-      this.upgrades.byPlane(now).catch(() => new Map<string, UpgradeView>()),
+      // Upgrades are extra information: when visibility fails, the planes still show.
+      this.withinTimeout(() => this.upgrades.byPlane(now), 2).catch(() => new Map<string, UpgradeView>()),
     ]);
     const projects = statuses.flatMap((s) => ('view' in s ? [s.view.project] : []));
     const backupsBefore = this.backups.projectCount;
@@ -62,11 +63,15 @@ export class FleetReader {
     return { planes, gcpReads: agentReads + Math.max(0, this.backups.projectCount - backupsBefore) };
   }
 
+  /** Every Temporal call inside `call` shares one deadline of `factor` query timeouts. */
+  private withinTimeout<T>(call: () => Promise<T>, factor = 1): Promise<T> {
+    return this.sources.temporal.connection.withDeadline(Date.now() + this.queryTimeoutMs * factor, call);
+  }
+
   private async planeStatus(name: PlaneName): Promise<{ view: PlaneStatusView } | { name: PlaneName; error: string }> {
     try {
-      const view = await this.sources.temporal.connection.withDeadline(Date.now() + this.queryTimeoutMs * 2, () =>
-        planeStatusView(this.sources.temporal, this.sources.gcp, name),
-      );
+      // Describe + two queries: twice the single-query bound.
+      const view = await this.withinTimeout(() => planeStatusView(this.sources.temporal, this.sources.gcp, name), 2);
       return { view };
     } catch (error) {
       return { name, error: firstLine(error) };
