@@ -4,7 +4,7 @@
  * secret versions) the Google clients. Both are opened lazily and closed once.
  */
 import type { Client } from '@temporalio/client';
-import { createGcpClients, type GcpClients } from '../../gcp/clients.js';
+import type { GcpClients } from '../../gcp/clients.js';
 import { connectClient, resolveStack } from '../../temporal/connection.js';
 
 export class Session {
@@ -19,6 +19,9 @@ export class Session {
   async google(): Promise<GcpClients> {
     if (!this.gcp) {
       const stack = await resolveStack();
+      // Loaded on demand: the Google clients take about a second to import, and most commands
+      // only talk to Temporal.
+      const { createGcpClients } = await import('../../gcp/clients.js');
       this.gcp = createGcpClients({ emulatorUrl: stack.gcpEndpoint });
     }
     return this.gcp;
