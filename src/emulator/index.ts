@@ -12,6 +12,8 @@
  */
 import { startCore, type CoreOptions, type EmulatorHandle } from './core/emulator.js';
 import type { ServiceFactory } from './core/contract.js';
+import type { GuestOptions } from './guest/simulator.js';
+import { computeService, type CapacityQuotas } from './services/compute/index.js';
 import { createIamService } from './services/iam.js';
 import { createIapService } from './services/iap.js';
 import { createResourceManagerService } from './services/resource-manager.js';
@@ -24,9 +26,23 @@ export type { InventoryResource } from './core/contract.js';
 export { DEFAULT_LATENCIES } from './core/latency.js';
 export { DEFAULT_RATE_QUOTAS, quotaGroupOf } from './core/rate-quotas.js';
 
-export type EmulatorOptions = CoreOptions;
+export { DEFAULT_CAPACITY_QUOTAS, type CapacityQuotas } from './services/compute/index.js';
+export type { GuestOptions } from './guest/simulator.js';
+
+export interface EmulatorOptions extends CoreOptions {
+  /** Compute's regional capacity quotas per project (defaults: a new project's, see DEFAULT_CAPACITY_QUOTAS). */
+  readonly computeQuotas?: Partial<CapacityQuotas>;
+  /** Guest simulator timings (emulated ms) and versions that fail their health check. */
+  readonly guest?: GuestOptions;
+}
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  const factories: ServiceFactory[] = [createIamService, createSecretManagerService, createResourceManagerService, createIapService];
+  const factories: ServiceFactory[] = [
+    computeService({ ...(options.computeQuotas ? { quotas: options.computeQuotas } : {}), ...(options.guest ? { guest: options.guest } : {}) }),
+    createIamService,
+    createSecretManagerService,
+    createResourceManagerService,
+    createIapService,
+  ];
   return startCore(factories, options);
 }

@@ -10,6 +10,8 @@
  * - Rendering: a path under /compute/ is answered in compute's error shape (`errors[]`, no `status`);
  *   every other path in the newer shape (`status`, `details`, no `errors[]`). ApiError.reason is
  *   therefore only visible on compute routes; newer APIs carry reasons in `details` (ErrorInfo).
+ * - EmulatorClock.sleepReal: optional real-time sleep.
+ * - ServiceContext.timing: the latency model's operation durations (compute uses it).
  * - ServiceModule.adminRoutes / ServiceModule.close: optional; compute uses them for the guest simulator.
  * - The emulator starts with NO default network in any project (as with the org policy
  *   compute.skipDefaultNetworkCreation): a test that creates an instance must first create a network
@@ -156,6 +158,8 @@ export interface EmulatorClock {
   now(): number;
   /** Resolves after `ms` of emulated time (scaled by the latency scale factor). */
   sleep(ms: number): Promise<void>;
+  /** Resolves after `ms` of real time (floors for periodic work); cancelled with the emulator. */
+  sleepReal?(ms: number): Promise<void>;
 }
 
 export interface ServiceContext {
@@ -164,6 +168,13 @@ export interface ServiceContext {
   readonly config: EmulatorConfig;
   /** Call after every mutation so the state file (when configured) is rewritten. */
   markDirty(): void;
+  /** The latency model's durations (emulated ms, before scaling; sleep them with `clock.sleep`). */
+  readonly timing?: EmulatorTiming;
+}
+
+export interface EmulatorTiming {
+  /** How long a long-running operation of this method takes until DONE. */
+  operationMs(methodId: string): number;
 }
 
 export interface EmulatorConfig {

@@ -94,6 +94,7 @@ export async function startCore(factories: readonly ServiceFactory[], options: C
     ...(options.stateFile ? { stateFile: options.stateFile } : {}),
   };
 
+  const latency = new LatencyModel({ scale, jitter: options.latencyJitter ?? true, random, ...(options.latencies ? { overrides: options.latencies } : {}) });
   let modules: ServiceModule[] = [];
   const collect = () => Object.fromEntries(modules.map((m) => [m.name, m.snapshot()]));
   const stateFile = options.stateFile ? new StateFile(options.stateFile, collect) : undefined;
@@ -102,6 +103,7 @@ export async function startCore(factories: readonly ServiceFactory[], options: C
     config,
     services: composeServices(() => modules),
     markDirty: () => stateFile?.markDirty(),
+    timing: { operationMs: (methodId) => latency.operationMs(methodId) },
   };
   modules = factories.map((factory) => factory(ctx));
 
@@ -122,7 +124,6 @@ export async function startCore(factories: readonly ServiceFactory[], options: C
   const faults = new FaultInjector(random);
   faults.set(options.faults ?? []);
   const quotas = RateQuotas.forScale(scale, options.rateQuotas);
-  const latency = new LatencyModel({ scale, jitter: options.latencyJitter ?? true, random, ...(options.latencies ? { overrides: options.latencies } : {}) });
 
   const inventory = () => modules.flatMap((m) => m.inventory());
   const reset = () => {
