@@ -21,7 +21,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
  */
 export async function runMainJob(stack: DevUpResult): Promise<string[]> {
   // The demo prints its own story; the SDK's worker lifecycle lines would drown it.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const bundlePath = join(projectRoot(), 'dist', 'demo-workflow-bundle.js');
   await bundleWorkflowsToFile(join(projectRoot(), 'scripts', 'demo', 'workflows.ts'), bundlePath);
   const resolved = await resolveStack();

@@ -45,7 +45,12 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // A browser keeps its connection open; it must not hold the shutdown.
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -77,8 +82,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, codec: Encrypti
     send(res, 404, { message: 'use POST /decode or POST /encode' });
     return;
   }
-  const body = await readJson(req);
-  const payloads = (body as { payloads?: unknown }).payloads;
+  let body: unknown;
+  try {
+    body = await readJson(req);
+  } catch (error) {
+    send(res, 400, { message: error instanceof Error ? error.message : 'unreadable body' });
+    return;
+  }
+  const payloads = (body as { payloads?: unknown } | null)?.payloads;
   if (!Array.isArray(payloads)) {
     send(res, 400, { message: 'body must be { "payloads": [...] }' });
     return;
@@ -110,7 +121,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new Error('request body too large');
     chunks.push(chunk as Buffer);
   }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new Error('body is not JSON');
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -81,6 +81,8 @@ describe('payloads in Temporal', () => {
       const preflight = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: allowedOrigin } });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-headers')).toContain('X-Namespace');
+      const garbage = await fetch(`${server.url}/decode`, { method: 'POST', headers: { origin: allowedOrigin }, body: 'not json' });
+      expect(garbage.status).toBe(400);
     } finally {
       await server.close();
     }

@@ -85,7 +85,10 @@ describe('dev up / status / down', () => {
 
     const down = await runCli(['dev', 'down', '--json'], env);
     expect(down.code, down.stderr).toBe(0);
-    expect(parseJson<{ wasRunning: boolean }>(down).wasRunning).toBe(true);
+    const stopped = parseJson<{ wasRunning: boolean; stopped: { name: string; outcome: string }[] }>(down);
+    expect(stopped.wasRunning).toBe(true);
+    // 'stopped' means it exited on SIGTERM within its grace time (graceful), not 'killed' by SIGKILL.
+    expect(stopped.stopped.map((s) => [s.name, s.outcome])).toEqual(stack.components.map((c) => [c.name, 'stopped']).reverse());
     // isRunning, not a bare kill(pid, 0): an exited child can linger as a zombie until init reaps it.
     for (const record of Object.values(recorded.components)) expect(isRunning(record), `${record.name} pid ${record.pid}`).toBe(false);
     expect(existsSync(join(stack.stateDir, 'stack.json'))).toBe(false);
