@@ -1,0 +1,219 @@
+/**
+ * The guest simulator, observed the way the product observes it: guest attributes and serial console
+ * through the official compute client. A RUNNING agent VM boots, installs its pinned OpenClaw, fetches
+ * its secrets as its service account (retrying while IAM has not propagated, never logging a value),
+ * starts the gateway and heartbeats; it follows a metadata version change, reports a version told to
+ * fail as failing, stops heartbeating when stopped or told to, and boots again on start and reset.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGcpClients, type GcpClients } from '../../src/gcp/clients.js';
+import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
+import { GUEST_NAMESPACE, METADATA } from '../../src/domain/guest-contract.js';
+import { computeFailure } from './support/compute-failure.js';
+import { createNetwork, createServiceAccount, done, instanceBody, type NetworkFixture } from './support/compute-fixtures.js';
+
+const PROJECT = 'guest-suite';
+const ZONE = 'us-central1-a';
+const SECRET_VALUE = 'gw-token-value-that-must-never-show';
+const V1 = '2026.1.0';
+const V2 = '2026.2.0';
+const BAD = '2026.3.0-bad';
+
+let emulator: EmulatorHandle;
+let gcp: GcpClients;
+let net: NetworkFixture;
+let email: string;
+
+const secretName = (id: string) => `projects/${PROJECT}/secrets/${id}`;
+const ref = (instance: string) => ({ project: PROJECT, zone: ZONE, instance });
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    port: 0,
+    latencyScale: 0.001,
+    // A long enough install to watch 'starting'; frequent heartbeats (30 ms real).
+    guest: { openclawInstallMs: 400_000, minHeartbeatRealMs: 20 },
+  });
+  gcp = createGcpClients({ emulatorUrl: emulator.url });
+  net = await createNetwork(gcp, PROJECT, 'guest-vpc');
+  email = await createServiceAccount(gcp, PROJECT, 'agent-alpha');
+  for (const id of ['gw-token', 'api-key', 'late']) {
+    await gcp.secrets.createSecret({ parent: `projects/${PROJECT}`, secretId: id, secret: { replication: { automatic: {} } } });
+  }
+  await gcp.secrets.addSecretVersion({ parent: secretName('gw-token'), payload: { data: Buffer.from(SECRET_VALUE) } });
+  await gcp.secrets.addSecretVersion({ parent: secretName('late'), payload: { data: Buffer.from('late-value') } });
+  for (const id of ['gw-token', 'api-key']) {
+    await gcp.secrets.setIamPolicy({ resource: secretName(id), policy: { bindings: [{ role: 'roles/secretmanager.secretAccessor', members: [`serviceAccount:${email}`] }] } });
+  }
+});
+
+afterAll(async () => {
+  await gcp?.close();
+  await emulator?.close();
+});
+
+function agentMetadata(agent: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [METADATA.startupScript]: '#!/bin/bash\n# rendered boot script',
+    [METADATA.enableOsLogin]: 'TRUE',
+    [METADATA.enableGuestAttributes]: 'TRUE',
+    [METADATA.agentVersion]: V1,
+    [METADATA.secretNames]: ['gw-token', 'api-key', 'late'].map(secretName).join(','),
+    [METADATA.plane]: 'guests',
+    [METADATA.agent]: agent,
+    ...extra,
+  };
+}
+
+async function guest(instance: string): Promise<Record<string, string>> {
+  try {
+    const [attrs] = await gcp.instances.getGuestAttributes({ ...ref(instance), queryPath: `${GUEST_NAMESPACE}/` });
+    return Object.fromEntries((attrs.queryValue?.items ?? []).map((i) => [i.key!, i.value!]));
+  } catch (error) {
+    if ((error as { httpStatusCode?: number }).httpStatusCode === 404) return {};
+    throw error;
+  }
+}
+
+async function serial(instance: string): Promise<string> {
+  const [out] = await gcp.instances.getSerialPortOutput({ ...ref(instance), port: 1 });
+  return out.contents ?? '';
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const healthIs = (instance: string, health: string, version?: string) =>
+  until(`${instance} health=${health} version=${version}`, async () => {
+    const g = await guest(instance);
+    return g.health === health && (version === undefined || g.version === version) ? g : undefined;
+  });
+
+async function heartbeatAdvances(instance: string, ms = 1300): Promise<boolean> {
+  const before = (await guest(instance)).heartbeat;
+  await new Promise((r) => setTimeout(r, ms));
+  return (await guest(instance)).heartbeat !== before;
+}
+
+describe('an agent VM', () => {
+  it('boots, fetches its secrets as its service account (retrying while denied), starts the gateway and heartbeats', async () => {
+    await done(gcp, PROJECT, (await gcp.instances.insert({ project: PROJECT, zone: ZONE, instanceResource: instanceBody(PROJECT, 'agent-alpha', net, { serviceAccount: email, metadata: agentMetadata('alpha') }) }))[0]);
+
+    // While the grant on `late` is missing, the guest retries like the boot script.
+    await until('a denied secret read', async () => ((await serial('agent-alpha')).includes(`secret ${secretName('late')}: permission denied`) ? true : undefined));
+    await gcp.secrets.setIamPolicy({ resource: secretName('late'), policy: { bindings: [{ role: 'roles/secretmanager.secretAccessor', members: [`serviceAccount:${email}`] }] } });
+
+    const report = await healthIs('agent-alpha', 'ok', V1);
+    expect(Number(report.heartbeat)).toBeGreaterThan(Date.now() / 1000 - 60);
+
+    const log = await serial('agent-alpha');
+    for (const line of [
+      'Booting from Hard Disk 0',
+      'Found startup-script in metadata.',
+      'agents-plane: bootstrap of agent alpha (plane guests, project guest-suite) starting',
+      'agents-plane: installing Node 24.21.0',
+      `agents-plane: installing OpenClaw ${V1}`,
+      `agents-plane: secret ${secretName('gw-token')}: fetched`,
+      `agents-plane: secret ${secretName('api-key')} has no version yet; skipped`,
+      `agents-plane: secret ${secretName('late')}: fetched`,
+      `agents-plane: starting the OpenClaw gateway ${V1}`,
+      'agents-plane: bootstrap complete: heartbeat every 30s',
+      `heartbeat version=${V1} health=ok`,
+    ]) {
+      expect(log).toContain(line);
+    }
+    expect(log).not.toContain(SECRET_VALUE);
+    expect(log).not.toContain('late-value');
+    // The guest reads in-process: nobody called versions.access over HTTP.
+    expect(emulator.calls()['secretmanager.versions.access']).toBeUndefined();
+    expect(JSON.stringify(emulator.inventory())).not.toContain(SECRET_VALUE);
+  });
+
+  it('follows a metadata version change: starting, then the new version ok', async () => {
+    const [vm] = await gcp.instances.get(ref('agent-alpha'));
+    const items = (vm.metadata?.items ?? []).map(({ key, value }) => ({ key: key!, value: key === METADATA.agentVersion ? V2 : value! }));
+    await done(gcp, PROJECT, (await gcp.instances.setMetadata({ ...ref('agent-alpha'), metadataResource: { fingerprint: vm.metadata!.fingerprint!, items } }))[0]);
+    await healthIs('agent-alpha', 'starting');
+    await healthIs('agent-alpha', 'ok', V2);
+    expect(await serial('agent-alpha')).toContain(`version change ${V1} -> ${V2}`);
+  });
+
+  it('reports a version told to fail its health check as failing', async () => {
+    const control = await fetch(`${emulator.url}/__emulator/guest`, { method: 'POST', body: JSON.stringify({ failingVersions: [BAD] }) });
+    expect(await control.json()).toEqual({ failingVersions: [BAD] });
+    const [vm] = await gcp.instances.get(ref('agent-alpha'));
+    const items = (vm.metadata?.items ?? []).map(({ key, value }) => ({ key: key!, value: key === METADATA.agentVersion ? BAD : value! }));
+    await done(gcp, PROJECT, (await gcp.instances.setMetadata({ ...ref('agent-alpha'), metadataResource: { fingerprint: vm.metadata!.fingerprint!, items } }))[0]);
+    await healthIs('agent-alpha', 'failing', BAD);
+    expect(await serial('agent-alpha')).toContain('the gateway did not become healthy; the heartbeat reports failing until it does');
+    // Rolling back to a good version heals it (already installed: no new install).
+    const [again] = await gcp.instances.get(ref('agent-alpha'));
+    const back = (again.metadata?.items ?? []).map(({ key, value }) => ({ key: key!, value: key === METADATA.agentVersion ? V2 : value! }));
+    await done(gcp, PROJECT, (await gcp.instances.setMetadata({ ...ref('agent-alpha'), metadataResource: { fingerprint: again.metadata!.fingerprint!, items: back } }))[0]);
+    await healthIs('agent-alpha', 'ok', V2);
+    expect(await serial('agent-alpha')).toContain(`OpenClaw ${V2} is already installed`);
+  });
+
+  it('goes silent when told to, and resumes', async () => {
+    const instance = `projects/${PROJECT}/zones/${ZONE}/instances/agent-alpha`;
+    await emulator.admin('guest', { instance, heartbeat: 'stop' });
+    expect(await heartbeatAdvances('agent-alpha')).toBe(false);
+    await emulator.admin('guest', { instance, heartbeat: 'resume' });
+    expect(await heartbeatAdvances('agent-alpha')).toBe(true);
+    const bad = await fetch(`${emulator.url}/__emulator/guest`, { method: 'POST', body: JSON.stringify({ instance, heartbeat: 'pause' }) });
+    expect(bad.status).toBe(400);
+  });
+
+  it('stops heartbeating when stopped, and boots again on start', async () => {
+    await done(gcp, PROJECT, (await gcp.instances.stop(ref('agent-alpha')))[0]);
+    expect(await heartbeatAdvances('agent-alpha')).toBe(false);
+    expect(await serial('agent-alpha')).toContain('reboot: Power down');
+    await done(gcp, PROJECT, (await gcp.instances.start(ref('agent-alpha')))[0]);
+    await until('a heartbeat after start', async () => ((await heartbeatAdvances('agent-alpha', 1100)) ? true : undefined));
+    await healthIs('agent-alpha', 'ok', V2);
+    expect(await serial('agent-alpha')).toContain('Node 24.21.0 is already installed');
+  });
+
+  it('reboots on reset', async () => {
+    const before = (await serial('agent-alpha')).split('Booting from Hard Disk 0').length;
+    await done(gcp, PROJECT, (await gcp.instances.reset(ref('agent-alpha')))[0]);
+    await until('a second boot in the console', async () => ((await serial('agent-alpha')).split('Booting from Hard Disk 0').length > before ? true : undefined));
+    await healthIs('agent-alpha', 'ok', V2);
+  });
+
+  it('serves the console from an offset, like `planes logs --follow`', async () => {
+    const [first] = await gcp.instances.getSerialPortOutput({ ...ref('agent-alpha'), port: 1 });
+    const next = String(first.next);
+    const [more] = await until('new console output', async () => {
+      const r = await gcp.instances.getSerialPortOutput({ ...ref('agent-alpha'), port: 1, start: next });
+      return r[0].contents ? r : undefined;
+    });
+    expect(String(more.start)).toBe(next);
+    expect(more.contents).toContain('heartbeat version=');
+  });
+});
+
+describe('VMs the agent contract does not apply to', () => {
+  it('publishes no guest attributes without enable-guest-attributes=TRUE, and says so on the console', async () => {
+    const metadata = agentMetadata('quiet');
+    delete metadata[METADATA.enableGuestAttributes];
+    await done(gcp, PROJECT, (await gcp.instances.insert({ project: PROJECT, zone: ZONE, instanceResource: instanceBody(PROJECT, 'agent-quiet', net, { serviceAccount: email, metadata }) }))[0]);
+    await until('the bootstrap to complete', async () => ((await serial('agent-quiet')).includes('bootstrap complete') ? true : undefined));
+    expect(await serial('agent-quiet')).toContain('heartbeat not published: guest attributes are disabled');
+    const f = await computeFailure(gcp.instances.getGuestAttributes({ ...ref('agent-quiet'), queryPath: `${GUEST_NAMESPACE}/` }));
+    expect(f.http).toBe(404);
+  });
+
+  it('runs no agent on a VM without the startup script', async () => {
+    await done(gcp, PROJECT, (await gcp.instances.insert({ project: PROJECT, zone: ZONE, instanceResource: instanceBody(PROJECT, 'plain-vm', net, { metadata: { [METADATA.enableGuestAttributes]: 'TRUE' } }) }))[0]);
+    await until('the script runner', async () => ((await serial('plain-vm')).includes('No startup scripts to run.') ? true : undefined));
+    expect(await guest('plain-vm')).toEqual({});
+  });
+});
