@@ -20,6 +20,8 @@ export class StateFile {
   private writing: Promise<void> | undefined;
   private dirtyWhileWriting = false;
   private closed = false;
+  /** How long the last write took: a large state is written less often, so writing never dominates. */
+  private lastWriteMs = 0;
 
   constructor(
     readonly path: string,
@@ -55,10 +57,13 @@ export class StateFile {
       return;
     }
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.write();
-    }, this.debounceMs);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.write();
+      },
+      Math.max(this.debounceMs, 10 * this.lastWriteMs),
+    );
     this.timer.unref();
   }
 
@@ -69,10 +74,12 @@ export class StateFile {
 
   private write(): Promise<void> {
     const run = async () => {
+      const started = Date.now();
       const tmp = `${this.path}.${process.pid}.tmp`;
       mkdirSync(dirname(this.path), { recursive: true });
       await writeFile(tmp, this.document());
       await rename(tmp, this.path);
+      this.lastWriteMs = Date.now() - started;
     };
     this.writing = run()
       .catch((error: unknown) => {
