@@ -252,6 +252,18 @@ describe('instances', () => {
     expect((await computeFailure(gcp.disks.get({ project: PROJECT, zone: ZONE, disk: 'agent-twice' }))).http).toBe(404);
   });
 
+  it('keeps a boot disk without autoDelete after its instance, then deletes it', async () => {
+    const body = instanceBody(PROJECT, 'keeps-disk', net);
+    body.disks![0]!.autoDelete = false;
+    await done(gcp, PROJECT, (await gcp.instances.insert({ project: PROJECT, zone: ZONE, instanceResource: body }))[0]);
+    await done(gcp, PROJECT, (await gcp.instances.delete({ project: PROJECT, zone: ZONE, instance: 'keeps-disk' }))[0]);
+    const [disk] = await gcp.disks.get({ project: PROJECT, zone: ZONE, disk: 'keeps-disk' });
+    expect(disk.users ?? []).toEqual([]);
+    const op = await done(gcp, PROJECT, (await gcp.disks.delete({ project: PROJECT, zone: ZONE, disk: 'keeps-disk', requestId: '2d9f6e1a-3b4c-4d5e-8f6a-7b8c9d0e1f2a' }))[0]);
+    expect(op).toMatchObject({ operationType: 'delete', status: 'DONE' });
+    expect((await computeFailure(gcp.disks.get({ project: PROJECT, zone: ZONE, disk: 'keeps-disk' }))).http).toBe(404);
+  });
+
   it('guards labels and metadata with fingerprints: a stale one is 412 conditionNotMet', async () => {
     const [vm] = await gcp.instances.get({ project: PROJECT, zone: ZONE, instance: 'agent-one' });
     const labelFingerprint = vm.labelFingerprint!;
