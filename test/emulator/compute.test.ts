@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpClients, type GcpClients } from '../../src/gcp/clients.js';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
 import { computeFailure } from './support/compute-failure.js';
-import { createNetwork, createServiceAccount, done, instanceBody, type NetworkFixture } from './support/compute-fixtures.js';
+import { createNetwork, createServiceAccount, done, instanceBody, type NetworkFixture, type Operation } from './support/compute-fixtures.js';
 
 const PROJECT = 'compute-suite';
 const REGION = 'us-central1';
@@ -231,14 +231,14 @@ describe('instances', () => {
     const requestId = '0b7d4c9e-1f2a-4b3c-8d4e-5f6a7b8c9d0e';
     const [first] = await gcp.instances.insert({ project: PROJECT, zone: ZONE, requestId, instanceResource: instanceBody(PROJECT, 'agent-twice', net) });
     const [second] = await gcp.instances.insert({ project: PROJECT, zone: ZONE, requestId, instanceResource: instanceBody(PROJECT, 'agent-twice', net) });
-    const a = first.latestResponse as { name: string; id: string };
-    const b = second.latestResponse as { name: string; id: string };
+    const a = first.latestResponse as Operation;
+    const b = second.latestResponse as Operation;
     expect(b.name).toBe(a.name);
     expect(b.id).toBe(a.id);
     await done(gcp, PROJECT, first);
     // After DONE as well: still that operation, still one instance.
     const [third] = await gcp.instances.insert({ project: PROJECT, zone: ZONE, requestId, instanceResource: instanceBody(PROJECT, 'agent-twice', net) });
-    expect((third.latestResponse as { name: string; status: string })).toMatchObject({ name: a.name, status: 'DONE' });
+    expect(third.latestResponse as Operation).toMatchObject({ name: a.name, status: 'DONE' });
     const rows = emulator.inventory().filter((r) => r.kind === 'compute.instances' && r.name.endsWith('/agent-twice'));
     expect(rows).toHaveLength(1);
     // A delete replayed the same way is one delete.

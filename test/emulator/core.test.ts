@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpClients, type GcpClients } from '../../src/gcp/clients.js';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
 import { computeFailure } from './support/compute-failure.js';
-import { createNetwork, createServiceAccount, done, instanceBody } from './support/compute-fixtures.js';
+import { createNetwork, createServiceAccount, done, instanceBody, type Operation } from './support/compute-fixtures.js';
 import { failure } from './support/google-failure.js';
 
 const PROJECT = 'core-suite';
@@ -215,12 +215,12 @@ describe('the latency model and rate quotas (real time)', () => {
   it('runs a slow operation: RUNNING, the resource invisible until DONE, then there', async () => {
     const t0 = Date.now();
     const [started] = await sgcp.networks.insert({ project: PROJECT, networkResource: { name: 'slow-vpc', autoCreateSubnetworks: false } });
-    const op = started.latestResponse as { name: string; status: string };
+    const op = started.latestResponse as Operation;
     expect(op.status).toBe('RUNNING');
     expect((await computeFailure(sgcp.networks.get({ project: PROJECT, network: 'slow-vpc' }))).http).toBe(404);
     expect((await computeFailure(sgcp.networks.insert({ project: PROJECT, networkResource: { name: 'slow-vpc', autoCreateSubnetworks: false } }))).http).toBe(409);
-    expect((await sgcp.globalOperations.get({ project: PROJECT, operation: op.name }))[0].status).toBe('RUNNING');
-    const [finished] = await sgcp.globalOperations.wait({ project: PROJECT, operation: op.name });
+    expect((await sgcp.globalOperations.get({ project: PROJECT, operation: op.name! }))[0].status).toBe('RUNNING');
+    const [finished] = await sgcp.globalOperations.wait({ project: PROJECT, operation: op.name! });
     expect(finished.status).toBe('DONE');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
     expect((await sgcp.networks.get({ project: PROJECT, network: 'slow-vpc' }))[0].name).toBe('slow-vpc');
