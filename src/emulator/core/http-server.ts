@@ -77,7 +77,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 /** `projects/p/zones/z/instances/i` from `/compute/v1/projects/p/zones/z/instances/i/start`. */
 function resourceOfPath(path: string): string {
   const start = path.indexOf('projects/');
-  return start < 0 ? path : decodeURIComponent(path.slice(start).replace(/:[A-Za-z]+$/, ''));
+  if (start < 0) return path;
+  const resource = path.slice(start).replace(/:[A-Za-z]+$/, '');
+  try {
+    return decodeURIComponent(resource);
+  } catch {
+    return resource;
+  }
 }
 
 async function answer(parts: PipelineParts, route: Route, params: Record<string, string>, query: URLSearchParams, rawBody: string, path: string): Promise<RouteResult> {
