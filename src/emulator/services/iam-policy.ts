@@ -2,8 +2,8 @@
  * IAM allow policies, as every GCP resource holds them: the one implementation behind the
  * getIamPolicy/setIamPolicy routes of service accounts, secrets, projects and IAP tunnel instances.
  *
- * H2: compute instances can use it too (storePolicy/renderPolicy/requestedPolicyVersion, with a
- * PolicyRules of the roles grantable on an instance, e.g. roles/compute.osLogin).
+ * H2: compute instances can use it too (policyRoutes, or storePolicy/renderPolicy/requestedPolicyVersion,
+ * with a PolicyRules of the roles grantable on an instance, e.g. roles/compute.osLogin).
  *
  * What it holds to (GCP's documented behaviour):
  * - an untouched policy reads as `{ etag: "ACAB" }`; every write gets a new etag; a write carrying an
@@ -20,7 +20,7 @@
  *   de-duplicated and sorted, empty bindings vanish.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { EmulatorServices, IamBinding, IamPolicy, RouteRequest } from '../core/contract.js';
+import type { EmulatorServices, IamBinding, IamPolicy, Route, RouteRequest, ServiceContext } from '../core/contract.js';
 import { concurrentPolicyChange, invalidArgument } from './api-errors.js';
 
 /** GCP's etag of a policy nobody has written yet. */
@@ -290,4 +290,54 @@ export function storePolicy(current: StoredPolicy | undefined, body: unknown, ru
   }
 
   return { etag: newEtag(), bindings, ...(auditConfigs?.length ? { auditConfigs } : {}) };
+}
+
+/** Where a resource keeps its policy: read it, and store a new one (the holder calls markDirty). */
+export interface PolicyHolder {
+  readonly policy: StoredPolicy | undefined;
+  save(policy: StoredPolicy): void;
+}
+
+export interface PolicyRouteSpec {
+  /** The resource's path, without the verb, e.g. `/v1/projects/{project}/secrets/{secret}`. */
+  readonly path: string;
+  /** Method ids are `<idPrefix>.getIamPolicy` and `<idPrefix>.setIamPolicy`. */
+  readonly idPrefix: string;
+  /** getIamPolicy is a GET on Secret Manager, a POST elsewhere. */
+  readonly getMethod: 'GET' | 'POST';
+  /** How getIamPolicy's body (if any) is checked. */
+  readonly getBody: Pick<Route, 'bodyType' | 'validate'>;
+  readonly rules: PolicyRules;
+  /** The resource's policy holder; throws the resource's own 404/403 when it is not there. */
+  holder(req: RouteRequest, verb: 'getIamPolicy' | 'setIamPolicy'): PolicyHolder;
+}
+
+/**
+ * The getIamPolicy/setIamPolicy pair every resource answers the same way: read at the requested
+ * version; write through storePolicy and answer the stored policy at version 3.
+ */
+export function policyRoutes(spec: PolicyRouteSpec, ctx: Pick<ServiceContext, 'services'>): Route[] {
+  return [
+    {
+      method: spec.getMethod,
+      path: `${spec.path}:getIamPolicy`,
+      id: `${spec.idPrefix}.getIamPolicy`,
+      ...spec.getBody,
+      handle(req) {
+        return { body: renderPolicy(spec.holder(req, 'getIamPolicy').policy, requestedPolicyVersion(req)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${spec.path}:setIamPolicy`,
+      id: `${spec.idPrefix}.setIamPolicy`,
+      bodyType: 'google.iam.v1.SetIamPolicyRequest',
+      handle(req) {
+        const holder = spec.holder(req, 'setIamPolicy');
+        const policy = storePolicy(holder.policy, req.body, spec.rules, ctx.services);
+        holder.save(policy);
+        return { body: renderPolicy(policy, 3) };
+      },
+    },
+  ];
 }

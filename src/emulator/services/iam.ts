@@ -16,7 +16,7 @@
 import { randomInt } from 'node:crypto';
 import type { InventoryResource, Route, RouteRequest, ServiceContext, ServiceFactory, ServiceModule } from '../core/contract.js';
 import { alreadyExists, invalidArgument, notFound, permissionDenied, resourceExhausted } from './api-errors.js';
-import { inventoryPolicy, renderPolicy, requestedPolicyVersion, storePolicy, type PolicyRules, type StoredPolicy } from './iam-policy.js';
+import { inventoryPolicy, policyRoutes, type PolicyRules, type StoredPolicy } from './iam-policy.js';
 import { validateCreateServiceAccount, validateEmpty, validateGetIamPolicy, validatePatchServiceAccount } from './iam/request-bodies.js';
 import { pageOf } from './list-page.js';
 import { resolveProjectId } from './project-number.js';
@@ -264,28 +264,26 @@ export const createIamService: ServiceFactory = (ctx: ServiceContext): ServiceMo
         },
       }),
     ),
-    {
-      method: 'POST',
-      path: `${base}/{account}:getIamPolicy`,
-      id: 'iam.serviceAccounts.getIamPolicy',
-      validate: validateGetIamPolicy,
-      handle(req) {
-        const account = findVisible(req, 'iam.serviceAccounts.getIamPolicy');
-        return { body: renderPolicy(account.policy, requestedPolicyVersion(req)) };
+    ...policyRoutes(
+      {
+        path: `${base}/{account}`,
+        idPrefix: 'iam.serviceAccounts',
+        getMethod: 'POST',
+        getBody: { validate: validateGetIamPolicy },
+        rules: SERVICE_ACCOUNT_POLICY,
+        holder(req, verb) {
+          const account = findVisible(req, `iam.serviceAccounts.${verb}`);
+          return {
+            policy: account.policy,
+            save: (policy) => {
+              account.policy = policy;
+              ctx.markDirty();
+            },
+          };
+        },
       },
-    },
-    {
-      method: 'POST',
-      path: `${base}/{account}:setIamPolicy`,
-      id: 'iam.serviceAccounts.setIamPolicy',
-      bodyType: 'google.iam.v1.SetIamPolicyRequest',
-      handle(req) {
-        const account = findVisible(req, 'iam.serviceAccounts.setIamPolicy');
-        account.policy = storePolicy(account.policy, req.body, SERVICE_ACCOUNT_POLICY, ctx.services);
-        ctx.markDirty();
-        return { body: renderPolicy(account.policy, 3) };
-      },
-    },
+      ctx,
+    ),
   ];
 
   return {

@@ -10,7 +10,7 @@
  */
 import type { InventoryResource, Route, RouteRequest, ServiceContext, ServiceFactory, ServiceModule } from '../core/contract.js';
 import { notFound } from './api-errors.js';
-import { inventoryPolicy, renderPolicy, requestedPolicyVersion, storePolicy, type PolicyRules, type StoredPolicy } from './iam-policy.js';
+import { inventoryPolicy, policyRoutes, type PolicyRules, type StoredPolicy } from './iam-policy.js';
 import { resolveProjectId } from './project-number.js';
 
 const TUNNEL_INSTANCE_POLICY: PolicyRules = {
@@ -59,31 +59,26 @@ export const createIapService: ServiceFactory = (ctx: ServiceContext): ServiceMo
   }
 
   const base = '/v1/projects/{project}/iap_tunnel/zones/{zone}/instances/{instance}';
-  const routes: Route[] = [
+  const routes: Route[] = policyRoutes(
     {
-      method: 'POST',
-      path: `${base}:getIamPolicy`,
-      id: 'iap.tunnelInstances.getIamPolicy',
-      bodyType: 'google.iam.v1.GetIamPolicyRequest',
-      handle(req) {
+      path: base,
+      idPrefix: 'iap.tunnelInstances',
+      getMethod: 'POST',
+      getBody: { bodyType: 'google.iam.v1.GetIamPolicyRequest' },
+      rules: TUNNEL_INSTANCE_POLICY,
+      holder(req) {
         const target = tunnelInstanceOf(req);
-        return { body: renderPolicy(policies.get(keyOf(target))?.policy, requestedPolicyVersion(req)) };
+        return {
+          policy: policies.get(keyOf(target))?.policy,
+          save: (policy) => {
+            policies.set(keyOf(target), { ...target, policy });
+            ctx.markDirty();
+          },
+        };
       },
     },
-    {
-      method: 'POST',
-      path: `${base}:setIamPolicy`,
-      id: 'iap.tunnelInstances.setIamPolicy',
-      bodyType: 'google.iam.v1.SetIamPolicyRequest',
-      handle(req) {
-        const target = tunnelInstanceOf(req);
-        const policy = storePolicy(policies.get(keyOf(target))?.policy, req.body, TUNNEL_INSTANCE_POLICY, ctx.services);
-        policies.set(keyOf(target), { ...target, policy });
-        ctx.markDirty();
-        return { body: renderPolicy(policy, 3) };
-      },
-    },
-  ];
+    ctx,
+  );
 
   return {
     name: 'iap',

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InventoryResource, Route, RouteRequest, ServiceContext, ServiceFactory, ServiceModule } from '../core/contract.js';
 import { permissionDenied } from './api-errors.js';
-import { inventoryPolicy, renderPolicy, requestedPolicyVersion, storePolicy, type PolicyRules, type StoredPolicy } from './iam-policy.js';
+import { inventoryPolicy, policyRoutes, type PolicyRules, type StoredPolicy } from './iam-policy.js';
 import { projectNumberOf, resolveProjectId } from './project-number.js';
 
 /** Project.State.ACTIVE, for `enum-encoding=int` answers. */
@@ -130,28 +130,26 @@ export const createResourceManagerService: ServiceFactory = (ctx: ServiceContext
         };
       },
     },
-    {
-      method: 'POST',
-      path: `${base}:getIamPolicy`,
-      id: 'resourcemanager.projects.getIamPolicy',
-      bodyType: 'google.iam.v1.GetIamPolicyRequest',
-      handle(req) {
-        const p = projectOf(req, 'resourcemanager.projects.getIamPolicy');
-        return { body: renderPolicy(p.policy, requestedPolicyVersion(req)) };
+    ...policyRoutes(
+      {
+        path: base,
+        idPrefix: 'resourcemanager.projects',
+        getMethod: 'POST',
+        getBody: { bodyType: 'google.iam.v1.GetIamPolicyRequest' },
+        rules: PROJECT_POLICY,
+        holder(req, verb) {
+          const p = projectOf(req, `resourcemanager.projects.${verb}`);
+          return {
+            policy: p.policy,
+            save: (policy) => {
+              p.policy = policy;
+              ctx.markDirty();
+            },
+          };
+        },
       },
-    },
-    {
-      method: 'POST',
-      path: `${base}:setIamPolicy`,
-      id: 'resourcemanager.projects.setIamPolicy',
-      bodyType: 'google.iam.v1.SetIamPolicyRequest',
-      handle(req) {
-        const p = projectOf(req, 'resourcemanager.projects.setIamPolicy');
-        p.policy = storePolicy(p.policy, req.body, PROJECT_POLICY, ctx.services);
-        ctx.markDirty();
-        return { body: renderPolicy(p.policy, 3) };
-      },
-    },
+      ctx,
+    ),
   ];
 
   return {

@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import type { InventoryResource, Route, RouteRequest, ServiceContext, ServiceFactory, ServiceModule } from '../core/contract.js';
 import { ApiError } from '../core/contract.js';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound, permissionDenied, resourceExhausted } from './api-errors.js';
-import { holdsRole, inventoryPolicy, renderPolicy, requestedPolicyVersion, storePolicy, type PolicyRules, type StoredPolicy } from './iam-policy.js';
+import { holdsRole, inventoryPolicy, policyRoutes, type PolicyRules, type StoredPolicy } from './iam-policy.js';
 import { pageOf } from './list-page.js';
 import { projectNumberOf, resolveProjectId } from './project-number.js';
 import { crc32c } from './secret-manager/crc32c.js';
@@ -401,26 +401,26 @@ export const createSecretManagerService: ServiceFactory = (ctx: ServiceContext):
         return { body: {} };
       },
     },
-    {
-      method: 'GET',
-      path: `${base}/{secret}:getIamPolicy`,
-      id: 'secretmanager.secrets.getIamPolicy',
-      handle(req) {
-        return { body: renderPolicy(secretOf(req).policy, requestedPolicyVersion(req)) };
+    ...policyRoutes(
+      {
+        path: `${base}/{secret}`,
+        idPrefix: 'secretmanager.secrets',
+        getMethod: 'GET',
+        getBody: {},
+        rules: SECRET_POLICY,
+        holder(req) {
+          const secret = secretOf(req);
+          return {
+            policy: secret.policy,
+            save: (policy) => {
+              secret.policy = policy;
+              ctx.markDirty();
+            },
+          };
+        },
       },
-    },
-    {
-      method: 'POST',
-      path: `${base}/{secret}:setIamPolicy`,
-      id: 'secretmanager.secrets.setIamPolicy',
-      bodyType: 'google.iam.v1.SetIamPolicyRequest',
-      handle(req) {
-        const secret = secretOf(req);
-        secret.policy = storePolicy(secret.policy, req.body, SECRET_POLICY, ctx.services);
-        ctx.markDirty();
-        return { body: renderPolicy(secret.policy, 3) };
-      },
-    },
+      ctx,
+    ),
     {
       method: 'POST',
       path: `${base}/{secret}:addVersion`,
