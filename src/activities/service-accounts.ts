@@ -83,12 +83,15 @@ export function serviceAccountActivities(clients: GcpClients, timing: PollTiming
       });
     },
 
-    /** Undo of step 1. */
+    /**
+     * Undo of step 1. Deletes by name even when a read says not-found: right after creation the
+     * account can be invisible to reads for a while but is already there, and skipping the delete
+     * would leak it. Ownership is checked whenever the account is readable.
+     */
     async deleteServiceAccount(t: AgentTarget): Promise<void> {
       return asActivity(async () => {
         const existing = await describe(t);
-        if (!existing) return;
-        if (existing.description !== ownershipMarker(t.plane.name, t.agent.name)) {
+        if (existing && existing.description !== ownershipMarker(t.plane.name, t.agent.name)) {
           throw ownershipConflict(`service account ${names(t).serviceAccountEmail}`);
         }
         try {

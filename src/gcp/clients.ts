@@ -8,6 +8,7 @@ import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, PassThroughClient } from 'google-auth-library';
+import { resilient, retryTransient } from './resilient.js';
 
 export interface GcpEndpoint {
   /** e.g. http://127.0.0.1:8085; undefined means real GCP. */
@@ -69,45 +70,50 @@ export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv()): 
 
   const rest: RestClient = {
     iapBaseUrl: emulator ? `${emulator}` : 'https://iap.googleapis.com',
-    async request<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-      if (emulator) {
-        const res = await fetch(url, {
-          method,
-          headers: { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await res.text();
-        if (!res.ok) throw restError(res.status, text);
-        return (text ? JSON.parse(text) : {}) as T;
-      }
-      const client = await auth.getClient();
-      const res = await client.request<T>({ url, method, data: body });
-      return res.data;
+    request<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+      return retryTransient(`rest ${method}`, () => rawRequest<T>(method, url, body));
     },
   };
 
+  // IAP has no client library: plain REST, authorised by ADC (or nothing, against the emulator).
+  async function rawRequest<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
+    if (emulator) {
+      const res = await fetch(url, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw restError(res.status, text);
+      return (text ? JSON.parse(text) : {}) as T;
+    }
+    const client = await auth.getClient();
+    const res = await client.request<T>({ url, method, data: body });
+    return res.data;
+  }
+
   const clients: GcpClients = {
     endpoint,
-    instances: new compute.InstancesClient(common),
-    disks: new compute.DisksClient(common),
-    snapshots: new compute.SnapshotsClient(common),
-    networks: new compute.NetworksClient(common),
-    subnetworks: new compute.SubnetworksClient(common),
-    firewalls: new compute.FirewallsClient(common),
-    routers: new compute.RoutersClient(common),
-    resourcePolicies: new compute.ResourcePoliciesClient(common),
-    zoneOperations: new compute.ZoneOperationsClient(common),
-    regionOperations: new compute.RegionOperationsClient(common),
-    globalOperations: new compute.GlobalOperationsClient(common),
-    secrets: new SecretManagerServiceClient(common),
+    instances: resilient(new compute.InstancesClient(common), 'compute.instances'),
+    disks: resilient(new compute.DisksClient(common), 'compute.disks'),
+    snapshots: resilient(new compute.SnapshotsClient(common), 'compute.snapshots'),
+    networks: resilient(new compute.NetworksClient(common), 'compute.networks'),
+    subnetworks: resilient(new compute.SubnetworksClient(common), 'compute.subnetworks'),
+    firewalls: resilient(new compute.FirewallsClient(common), 'compute.firewalls'),
+    routers: resilient(new compute.RoutersClient(common), 'compute.routers'),
+    resourcePolicies: resilient(new compute.ResourcePoliciesClient(common), 'compute.resourcePolicies'),
+    zoneOperations: resilient(new compute.ZoneOperationsClient(common), 'compute.zoneOperations'),
+    regionOperations: resilient(new compute.RegionOperationsClient(common), 'compute.regionOperations'),
+    globalOperations: resilient(new compute.GlobalOperationsClient(common), 'compute.globalOperations'),
+    secrets: resilient(new SecretManagerServiceClient(common), 'secretmanager'),
     // resource-manager still pins an older google-auth-library; its PassThroughClient type differs but
     // behaves identically, hence the cast.
-    projects: new ProjectsClient(common as ConstructorParameters<typeof ProjectsClient>[0]),
+    projects: resilient(new ProjectsClient(common as ConstructorParameters<typeof ProjectsClient>[0]), 'resourcemanager.projects'),
     // @googleapis/iam bundles its own google-auth-library; the instances are compatible at run time.
-    iam: new iam_v1.Iam({
+    iam: resilient(new iam_v1.Iam({
       ...(emulator ? { rootUrl: `${emulator}/` } : {}),
       auth: (emulator ? new GoogleAuth({ authClient: new PassThroughClient() }) : auth) as unknown as iam_v1.Options['auth'],
-    }),
+    }), 'iam', { deep: true }),
     rest,
     async close() {
       await Promise.allSettled(

@@ -4,12 +4,17 @@ import type { Command } from 'commander';
 import type { PlaneName } from '../../domain/names.js';
 import { planeStatusQuery } from '../../workflows/plane-messages.js';
 import { runCommand, table } from '../command.js';
+import { taskQueueFromEnv } from '../../temporal/task-queue.js';
 import { withSession } from './session.js';
 
-/** Names of the planes whose entity workflow is running, from Temporal's visibility store. */
+/**
+ * Names of the planes whose entity workflow is running on this deployment's task queue, from
+ * Temporal's visibility store (other deployments may share the namespace).
+ */
 export async function listPlaneNames(client: Client): Promise<PlaneName[]> {
   const names: PlaneName[] = [];
-  for await (const w of client.workflow.list({ query: `WorkflowType = 'plane' AND ExecutionStatus = 'Running'` })) {
+  const query = `WorkflowType = 'plane' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueueFromEnv()}'`;
+  for await (const w of client.workflow.list({ query })) {
     if (w.workflowId.startsWith('plane/')) names.push(w.workflowId.slice('plane/'.length) as PlaneName);
   }
   return names.sort();

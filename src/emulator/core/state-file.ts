@@ -77,7 +77,8 @@ export class StateFile {
       const started = Date.now();
       const tmp = `${this.path}.${process.pid}.tmp`;
       mkdirSync(dirname(this.path), { recursive: true });
-      await writeFile(tmp, this.document());
+      // The file holds secret payloads (as GCP's own storage does): owner-only.
+      await writeFile(tmp, this.document(), { mode: 0o600 });
       await rename(tmp, this.path);
       this.lastWriteMs = Date.now() - started;
     };
@@ -102,7 +103,7 @@ export class StateFile {
     this.dirtyWhileWriting = false;
     mkdirSync(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, this.document());
+    writeFileSync(tmp, this.document(), { mode: 0o600 });
     renameSync(tmp, this.path);
   }
 
