@@ -43,7 +43,7 @@ export class BackupIndex {
   private async list(project: string): Promise<Map<string, string>> {
     const newest = new Map<string, string>();
     try {
-      for await (const snapshot of this.gcp.snapshots.listAsync({ project })) {
+      for await (const snapshot of this.gcp.snapshots.listAsync({ project }, { autoPaginate: false })) {
         if (snapshot.status !== 'READY' || !snapshot.sourceDisk || !snapshot.creationTimestamp) continue;
         const key = diskKeyFromUrl(snapshot.sourceDisk);
         if (!key) continue;

@@ -84,7 +84,8 @@ export class FleetReader {
 
   private planeView(status: PlaneStatusView, upgrade: UpgradeView | null, backupError: string | null): PlaneView {
     const plane = status.name as PlaneName;
-    const agents = status.agents.map((row) => this.agentView(status, row));
+    // By name: the roster's order is whichever add-agent finished first, which means nothing to a reader.
+    const agents = status.agents.map((row) => this.agentView(status, row)).sort((a, b) => a.name.localeCompare(b.name));
     return {
       name: status.name,
       project: status.project,
@@ -162,7 +163,8 @@ export function healthOf(row: AgentStatusRow): { health: AgentHealth; reason: st
     case 'Unhealthy': {
       if (row.instanceStatus !== 'RUNNING') return { health: 'unhealthy', reason: `VM ${row.instanceStatus ?? 'missing'}` };
       if (row.heartbeatAgeSeconds === null) return { health: 'unhealthy', reason: 'no heartbeat yet' };
-      if (row.heartbeatAgeSeconds * 1000 > HEARTBEAT_STALE_AFTER_MS) return { health: 'unhealthy', reason: `no heartbeat for ${duration(row.heartbeatAgeSeconds)}` };
+      // The age is rounded to the second; the state was decided on the exact one (older than the limit).
+      if (row.heartbeatAgeSeconds * 1000 >= HEARTBEAT_STALE_AFTER_MS) return { health: 'unhealthy', reason: `no heartbeat for ${duration(row.heartbeatAgeSeconds)}` };
       return { health: 'unhealthy', reason: 'health check failing' };
     }
   }

@@ -107,7 +107,7 @@ function agentRow(a, now) {
       </td>
       <td class="mono">${a.vmType}</td>
       <td class="num">${money(a.monthlyCostUsd)}</td>
-      <td class="muted" title=${a.lastBackupAt ?? ''}>${a.lastBackupAt ? ago(a.lastBackupAt, now) : 'none yet'}</td>
+      <td class="muted" title=${a.lastBackupAt ?? ''} data-testid="agent-backup">${a.lastBackupAt ? ago(a.lastBackupAt, now) : 'none yet'}</td>
       <td>${workflowLink(a.workflow, a.state === 'Removing' ? 'deprovision' : 'provision')}</td>
     </tr>
   `;
