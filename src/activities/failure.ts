@@ -23,6 +23,21 @@ export function ownershipConflict(what: string): ApplicationFailure {
   );
 }
 
+/** State an activity keeps across its attempts, carried in heartbeat details. */
+const saved = new WeakMap<Context, unknown>();
+
+export function attemptState<S>(): Partial<S> {
+  const ctx = Context.current();
+  const state = saved.has(ctx) ? saved.get(ctx) : ctx.info.heartbeatDetails;
+  return (state ?? {}) as Partial<S>;
+}
+
+export function saveAttemptState<S>(state: S): void {
+  const ctx = Context.current();
+  saved.set(ctx, state);
+  ctx.heartbeat(state);
+}
+
 /** How often a running activity tells Temporal it is alive (the proxies' heartbeat timeout is 15 s). */
 const HEARTBEAT_EVERY_MS = 3000;
 
@@ -33,7 +48,9 @@ const HEARTBEAT_EVERY_MS = 3000;
  */
 export async function asActivity<T>(body: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
-  const ticker = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  if (!saved.has(ctx)) saved.set(ctx, ctx.info.heartbeatDetails);
+  // Every heartbeat carries the saved state: a bare heartbeat would erase it for the next attempt.
+  const ticker = setInterval(() => ctx.heartbeat(saved.get(ctx)), HEARTBEAT_EVERY_MS);
   try {
     return await body();
   } catch (error) {

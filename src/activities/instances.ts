@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { GcpClients } from '../gcp/clients.js';
-import { gcpCall, isNotFound, normalizeGcpError } from '../gcp/errors.js';
+import { gcpCall, isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
 import { waitForOperation } from '../gcp/operations.js';
 import { addMember, removeMember, updatePolicy, type Policy, type PolicyAccess } from '../gcp/iam-policy.js';
 import { METADATA } from '../domain/guest-contract.js';
@@ -23,7 +23,7 @@ import { AGENT_SECRET_KEYS } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { bootScriptFor } from './boot-script.js';
 import { asActivity, ownershipConflict } from './failure.js';
-import { requestIdFor } from './request-id.js';
+import { requestIdFor, retireRequestIds } from './request-id.js';
 import type { PollTiming } from './service-accounts.js';
 
 export const OS_LOGIN = 'roles/compute.osLogin';
@@ -119,10 +119,9 @@ export function instanceActivities(clients: GcpClients, timing: PollTiming) {
               scheduling: { automaticRestart: true, onHostMaintenance: 'MIGRATE' },
             },
           });
-          await waitForOperation(clients, t.plane.project, op, 'create instance', {
-            onPoll: () => Context.current().heartbeat(),
-          });
+          await waitForOperation(clients, t.plane.project, op, 'create instance');
         } catch (error) {
+          if (error instanceof OperationError) retireRequestIds();
           const e = normalizeGcpError(error, 'create instance');
           if (e.kind !== 'ALREADY_EXISTS') throw e;
           const found = await getInstance(t);
@@ -140,7 +139,7 @@ export function instanceActivities(clients: GcpClients, timing: PollTiming) {
           if (!labelsMatch(existing.labels as Record<string, string>, labels)) throw ownershipConflict(`instance ${names(t).instance}`);
           try {
             const [op] = await clients.instances.delete({ ...where(t), requestId: requestIdFor('delete-instance', names(t).instance) });
-            await waitForOperation(clients, t.plane.project, op, 'delete instance', { onPoll: () => Context.current().heartbeat() });
+            await waitForOperation(clients, t.plane.project, op, 'delete instance');
           } catch (error) {
             if (!isNotFound(error)) throw normalizeGcpError(error, 'delete instance');
           }
@@ -191,7 +190,6 @@ export function instanceActivities(clients: GcpClients, timing: PollTiming) {
       return asActivity(async () => {
         for (;;) {
           const health = await readGuest(t);
-          Context.current().heartbeat(health.health ?? 'booting');
           if (health.heartbeatAt && health.health === 'ok' && health.version === t.agent.agentVersion) return health;
           if (Date.now() > deadline) {
             throw ApplicationFailure.nonRetryable(

@@ -4,15 +4,14 @@
  * Cloud Router with Cloud NAT for egress. These resources take no labels, so ownership is written in
  * their description and checked before adopting or deleting.
  */
-import { Context } from '@temporalio/activity';
 import type { protos } from '@google-cloud/compute';
 import type { GcpClients } from '../gcp/clients.js';
-import { isNotFound, normalizeGcpError } from '../gcp/errors.js';
+import { isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
 import { waitForOperation } from '../gcp/operations.js';
 import { networkUrl, planeResourceNames, subnetworkUrl } from '../domain/resource-names.js';
 import type { PlaneSpec } from '../domain/specs.js';
 import { asActivity, ownershipConflict } from './failure.js';
-import { requestIdFor } from './request-id.js';
+import { requestIdFor, retireRequestIds } from './request-id.js';
 
 /** The agents' subnet. Every plane has its own VPC, so planes may reuse the range. */
 export const AGENT_SUBNET_CIDR = '10.128.0.0/20';
@@ -46,7 +45,6 @@ async function readOrUndefined<T>(what: string, read: () => Promise<[T, ...unkno
 }
 
 export function networkActivities(clients: GcpClients) {
-  const heartbeat = () => Context.current().heartbeat();
 
   async function ensure(plane: PlaneSpec, r: PlaneResource): Promise<void> {
     const existing = await r.get();
@@ -56,8 +54,9 @@ export function networkActivities(clients: GcpClients) {
     }
     try {
       const [op] = await r.insert(requestIdFor('create', r.what));
-      await waitForOperation(clients, plane.project, op, `create ${r.what}`, { onPoll: heartbeat });
+      await waitForOperation(clients, plane.project, op, `create ${r.what}`, {});
     } catch (error) {
+      if (error instanceof OperationError) retireRequestIds();
       const e = normalizeGcpError(error, `create ${r.what}`);
       if (e.kind !== 'ALREADY_EXISTS') throw e;
       const found = await r.get();
@@ -71,7 +70,7 @@ export function networkActivities(clients: GcpClients) {
     if (existing.description !== planeDescription(plane)) throw ownershipConflict(r.what);
     try {
       const [op] = await r.remove(requestIdFor('delete', r.what));
-      await waitForOperation(clients, plane.project, op, `delete ${r.what}`, { onPoll: heartbeat });
+      await waitForOperation(clients, plane.project, op, `delete ${r.what}`, {});
     } catch (error) {
       if (!isNotFound(error)) throw normalizeGcpError(error, `delete ${r.what}`);
     }

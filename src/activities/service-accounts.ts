@@ -76,7 +76,6 @@ export function serviceAccountActivities(clients: GcpClients, timing: PollTiming
       return asActivity(async () => {
         let seen = 0;
         while (seen < CONSECUTIVE_READS) {
-          Context.current().heartbeat({ seen });
           seen = (await describe(t)) ? seen + 1 : 0;
           if (seen < CONSECUTIVE_READS) await Context.current().sleep(timing.pollIntervalMs);
         }

@@ -172,6 +172,11 @@ export async function gcpCall<T>(action: string, call: () => Promise<T>): Promis
   }
 }
 
+/** A compute operation that was accepted and then finished with an error. */
+export class OperationError extends GcpError {
+  override name = 'OperationError';
+}
+
 /**
  * A compute operation that finished with an error does not throw: its `error.errors[]` codes say why.
  * QUOTA_EXCEEDED and invalid-resource codes are permanent; capacity stock-outs and internal errors are not.
@@ -180,7 +185,7 @@ export function operationError(
   action: string,
   errors: readonly { code?: string | null; message?: string | null }[],
   httpStatus: number | undefined,
-): GcpError {
+): OperationError {
   const first = errors[0] ?? {};
   const code = first.code ?? 'UNKNOWN';
   let kind: GcpErrorKind;
@@ -191,5 +196,5 @@ export function operationError(
   else if (/PERMISSION|FORBIDDEN/.test(code)) kind = 'PERMISSION_DENIED';
   else if (/INVALID|NOT_FOUND|BAD_REQUEST|UNSUPPORTED/.test(code) || httpStatus === 400) kind = 'INVALID';
   else kind = 'TRANSIENT';
-  return new GcpError(kind, `${action}: ${kind} (operation ${code}) ${tidy(first.message ?? '')}`, httpStatus, code);
+  return new OperationError(kind, `${action}: ${kind} (operation ${code}) ${tidy(first.message ?? '')}`, httpStatus, code);
 }

@@ -82,3 +82,17 @@ describe('transient faults on 30% of calls', () => {
     expect(names.length).toBe(new Set(names).size);
   }, 600_000);
 });
+
+describe('a compute operation that fails after being accepted', () => {
+  it('is retried under a new requestId (GCP replays a failed operation for its id) and the agent ends Ready', async () => {
+    await stack.setFaults([{ method: 'compute.instances.insert', kind: 'operationError', count: 2 }]);
+    const r = await stack.cli(['planes', 'add-agent', '--plane', plane.name, '--name', 'zonefull', '--owner', 'zonefull@example.com', '--json'], { timeoutMs: 300_000 });
+    const hits = await stack.faultHits();
+    await stack.setFaults([]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).state).toBe('Ready');
+    expect(hits).toBe(2);
+    const instances = (await stack.inventory()).filter((x) => x.name.endsWith(`/ap-${plane.name}-zonefull`) && x.kind === 'compute.instances');
+    expect(instances).toHaveLength(1);
+  }, 300_000);
+});
