@@ -2,56 +2,52 @@
  * `npm run demo`: brings the embedded stack up (a no-op when it already runs), runs the main job, and
  * leaves the stack running for the Web UI, printing where to look and how to stop it.
  */
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { devUp, type DevUpResult } from '../src/runtime/dev-stack.js';
 import { projectRoot } from '../src/runtime/project-root.js';
-import { bundleWorkflowsToFile } from '../src/runtime/workflow-bundle.js';
-import { encryptingDataConverter } from '../src/temporal/codec.js';
-import { codecKeysFor, connectClient, resolveStack } from '../src/temporal/connection.js';
-import { OPERATION } from '../src/temporal/search-attributes.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/** The demo plane: what a team would create first. */
+const DEMO = {
+  plane: 'demo',
+  project: 'agents-demo',
+  region: 'us-central1',
+  agents: [
+    { name: 'alice', owner: 'alice@example.com', vmType: 'e2-small' },
+    { name: 'bob', owner: 'bob@example.com', vmType: 'e2-medium' },
+  ],
+} as const;
+
+/** Runs the real CLI the way a person would, its output straight to the terminal. */
+function agentsPlane(args: readonly string[], input?: string): Promise<void> {
+  const bin = join(projectRoot(), 'bin', 'agents-plane.js');
+  say(`$ agents-plane ${args.join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'inherit', 'inherit'] });
+    if (input !== undefined) child.stdin?.end(input);
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`agents-plane ${args.join(' ')} exited ${code}`))));
+  });
+}
+
 /**
- * The demo's main job. Interim: a first real workflow end to end through the running stack (its own
- * small worker on a demo task queue). The provisioning work replaces the body with real `planes`
- * calls against the emulator. Returns the workflow ids worth opening in the Web UI.
+ * The demo's main job, through the real CLI against the embedded stack: create a plane (VPC, subnet,
+ * firewall rules, Cloud NAT, snapshot schedule), provision two agents for two people in parallel (each
+ * its own service account, secrets, VM, and owner-only grants, Ready at its first healthy heartbeat),
+ * set an owner secret straight into Secret Manager, and show the fleet's status. Running it again joins
+ * what exists. Returns the workflow ids worth opening in the Web UI.
  */
-export async function runMainJob(stack: DevUpResult): Promise<string[]> {
-  // The demo prints its own story; the SDK's worker lifecycle lines would drown it.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const bundlePath = join(projectRoot(), 'dist', 'demo-workflow-bundle.js');
-  await bundleWorkflowsToFile(join(projectRoot(), 'scripts', 'demo', 'workflows.ts'), bundlePath);
-  const resolved = await resolveStack();
-  const taskQueue = `agents-plane-demo-${randomBytes(3).toString('hex')}`;
-  const workflowId = `demo/hello/${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  const connection = await NativeConnection.connect(resolved.temporal.connectionOptions);
-  const client = await connectClient();
-  try {
-    const worker = await Worker.create({
-      connection,
-      namespace: resolved.temporal.namespace,
-      taskQueue,
-      workflowBundle: { codePath: bundlePath },
-      dataConverter: encryptingDataConverter(codecKeysFor(resolved.temporal)),
-    });
-    say(`main job: workflow ${workflowId} on ${stack.temporalAddress}`);
-    const result = await worker.runUntil(
-      client.workflow.execute('demoHello', {
-        taskQueue,
-        workflowId,
-        args: [{ who: 'Agents Plane', steps: 3 }],
-        typedSearchAttributes: [{ key: OPERATION, value: 'demo' }],
-      }),
-    );
-    say(`main job: completed with ${JSON.stringify(result)}`);
-    return [workflowId];
-  } finally {
-    await client.connection.close();
-    await connection.close();
-  }
+export async function runMainJob(_stack: DevUpResult): Promise<string[]> {
+  await agentsPlane(['planes', 'create', '--name', DEMO.plane, '--project', DEMO.project, '--region', DEMO.region]);
+  await Promise.all(
+    DEMO.agents.map((a) => agentsPlane(['planes', 'add-agent', '--plane', DEMO.plane, '--name', a.name, '--owner', a.owner, '--vm-type', a.vmType])),
+  );
+  // A made-up key: the owner's value goes from stdin straight to Secret Manager, never through Temporal.
+  await agentsPlane(['planes', 'secrets', 'set', '--plane', DEMO.plane, '--agent', 'alice', '--key', 'ANTHROPIC_API_KEY'], 'sk-demo-not-a-real-key\n');
+  await agentsPlane(['planes', 'status', '--plane', DEMO.plane]);
+  return [`plane/${DEMO.plane}`, ...DEMO.agents.map((a) => `agent/${DEMO.plane}/${a.name}/provision`)];
 }
 
 async function main(): Promise<void> {
@@ -68,6 +64,10 @@ async function main(): Promise<void> {
     for (const id of workflowIds) say(`Open in the Web UI: ${stack.webUiUrl}/namespaces/${stack.namespace}/workflows/${encodeURIComponent(id)}`);
     say(`All workflows:      ${stack.webUiUrl}/namespaces/${stack.namespace}/workflows`);
   }
+  say('');
+  say('Try next:');
+  say(`  npx agents-plane planes logs --plane ${DEMO.plane} --name alice`);
+  say(`  npx agents-plane planes remove-agent --plane ${DEMO.plane} --name bob`);
   say('The stack keeps running in the background. Stop it with:');
   say('  npx agents-plane dev down        (or: npm run agents-plane -- dev down)');
 }

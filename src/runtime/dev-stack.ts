@@ -22,6 +22,15 @@ import { waitForWorkerPolling } from './worker-readiness.js';
 export const COMPONENT_ORDER: readonly ComponentName[] = ['temporal', 'codec', 'emulator', 'worker'];
 
 const DEFAULT_PORTS = { temporal: 7233, ui: 8233, codec: 8234, emulator: 8235 } as const;
+
+/**
+ * The embedded emulator runs GCP's latencies at a tenth (an agent is Ready in about 20 s instead of
+ * 3 min), so the demo shows real progress without the wait. AGENTS_PLANE_EMULATOR_LATENCY_SCALE=1 gives
+ * real timings.
+ */
+const EMBEDDED_LATENCY_SCALE = 0.1;
+/** The embedded worker polls guest attributes and IAM more often than against real GCP. */
+const EMBEDDED_POLL_INTERVAL_MS = 1000;
 const LOCAL_IP = '127.0.0.1';
 const NAMESPACE = 'default';
 
@@ -101,8 +110,7 @@ async function startStack(stateDir: string, env: NodeJS.ProcessEnv, options: Dev
   const temporalPort = external ? undefined : await pick('Temporal', options.temporalPort, DEFAULT_PORTS.temporal);
   const uiPort = external ? undefined : await pick('Web UI', options.uiPort, DEFAULT_PORTS.ui);
   const codecPort = await pick('codec endpoint', options.codecPort, DEFAULT_PORTS.codec);
-  const emulatorEntry = await emulatorAvailable();
-  const emulatorPort = emulatorEntry ? await pick('GCP emulator', options.emulatorPort, DEFAULT_PORTS.emulator) : undefined;
+  const emulatorPort = await pick('GCP emulator', options.emulatorPort, DEFAULT_PORTS.emulator);
 
   const components: Partial<Record<ComponentName, ProcessRecord>> = {};
   const resolvedExternal = external ? (await resolveStack(env)).temporal : undefined;
@@ -117,7 +125,7 @@ async function startStack(stateDir: string, env: NodeJS.ProcessEnv, options: Dev
     webUiUrl: webUiUrl ?? '',
     codecEndpoint,
     codecKeysFile: external ? '' : codecKeysFile,
-    ...(emulatorPort !== undefined ? { emulatorUrl: `http://${LOCAL_IP}:${emulatorPort}` } : {}),
+    emulatorUrl: `http://${LOCAL_IP}:${emulatorPort}`,
     taskQueue: taskQueueFromEnv(env),
     components,
     startedAt: new Date().toISOString(),
@@ -167,12 +175,13 @@ async function startStack(stateDir: string, env: NodeJS.ProcessEnv, options: Dev
     await record('codec', codec);
     await waitForHttp(`${codecEndpoint}/healthz`, { timeoutMs, process: codec, what: 'codec endpoint' });
 
-    if (emulatorEntry && stack.emulatorUrl) {
-      log(`starting the GCP emulator on ${stack.emulatorUrl}`);
+    {
+      const latencyScale = env.AGENTS_PLANE_EMULATOR_LATENCY_SCALE?.trim() || String(EMBEDDED_LATENCY_SCALE);
+      log(`starting the GCP emulator on ${stack.emulatorUrl} (latency scale ${latencyScale})`);
       const emulator = await spawnDetached({
         name: 'emulator',
         command: node,
-        args: [cli, 'emulator', 'start', '--port', String(emulatorPort), '--state-file', join(stateDir, 'emulator-state.json')],
+        args: [cli, 'emulator', 'start', '--port', String(emulatorPort), '--state-file', join(stateDir, 'emulator-state.json'), '--latency-scale', latencyScale],
         env: childEnv,
         cwd: stateDir,
         logFile: logFile('emulator'),
@@ -182,7 +191,8 @@ async function startStack(stateDir: string, env: NodeJS.ProcessEnv, options: Dev
     }
 
     log(`starting a worker on task queue "${stack.taskQueue}"`);
-    const worker = await spawnDetached({ name: 'worker', command: node, args: [cli, 'worker'], env: childEnv, cwd: stateDir, logFile: logFile('worker') });
+    const workerEnv = { AGENTS_PLANE_POLL_INTERVAL_MS: String(EMBEDDED_POLL_INTERVAL_MS), ...childEnv };
+    const worker = await spawnDetached({ name: 'worker', command: node, args: [cli, 'worker'], env: workerEnv, cwd: stateDir, logFile: logFile('worker') });
     await record('worker', worker);
     const target = external ? (await resolveStack(env)).temporal : undefined;
     await waitForWorkerPolling({
@@ -238,28 +248,6 @@ async function fileMissing(path: string): Promise<boolean> {
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT';
-  }
-}
-
-/**
- * HOOK for the GCP emulator: it joins the stack once src/emulator/index.ts exports `startEmulator` AND
- * `agents-plane emulator start` exists (src/cli/emulator.ts). Until both have landed the stack runs
- * without it and the worker talks to whatever AGENTS_PLANE_GCP_ENDPOINT says. (Once they have, this can
- * become an unconditional part of the stack.)
- */
-async function emulatorAvailable(): Promise<boolean> {
-  const specifier = '../emulator/index.js';
-  try {
-    const module = (await import(specifier)) as { startEmulator?: unknown };
-    if (typeof module.startEmulator !== 'function') return false;
-    const { Command } = await import('commander');
-    const { registerEmulatorCommands } = await import('../cli/emulator.js');
-    const probe = new Command();
-    registerEmulatorCommands(probe);
-    const emulator = probe.commands.find((c) => c.name() === 'emulator');
-    return emulator?.commands.some((c) => c.name() === 'start') ?? false;
-  } catch {
-    return false;
   }
 }
 
