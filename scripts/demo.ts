@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   say(`  Web UI     ${stack.webUiUrl ?? '(external Temporal: use its own Web UI)'}`);
   say(`  codec      ${stack.codecEndpoint}`);
   if (stack.emulatorUrl) say(`  emulator   ${stack.emulatorUrl}`);
+  if (stack.dashboardUrl) say(`  dashboard  ${stack.dashboardUrl}/`);
   const workflowIds = await runMainJob(stack);
   say('');
   if (stack.webUiUrl) {

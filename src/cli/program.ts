@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerCodecCommands } from './codec.js';
+import { registerDashboardCommand } from './dashboard.js';
 import { registerDevCommands } from './dev.js';
 import { registerEmulatorCommands } from './emulator.js';
 import { registerPlanesCommands } from './planes/index.js';
@@ -27,5 +28,6 @@ export function buildProgram(options: { json: boolean }): Command {
   registerCodecCommands(program);
   registerEmulatorCommands(program);
   registerPlanesCommands(program);
+  registerDashboardCommand(program);
   return program;
 }

@@ -19,9 +19,9 @@ import { startDevServer, waitForHttp } from './temporal-dev-server.js';
 import { waitForWorkerPolling } from './worker-readiness.js';
 
 /** Start order; `dev down` stops in reverse, so nothing loses its server while still running. */
-export const COMPONENT_ORDER: readonly ComponentName[] = ['temporal', 'codec', 'emulator', 'worker'];
+export const COMPONENT_ORDER: readonly ComponentName[] = ['temporal', 'codec', 'emulator', 'worker', 'dashboard'];
 
-const DEFAULT_PORTS = { temporal: 7233, ui: 8233, codec: 8234, emulator: 8235 } as const;
+const DEFAULT_PORTS = { temporal: 7233, ui: 8233, codec: 8234, emulator: 8235, dashboard: 8236 } as const;
 
 /**
  * The embedded emulator runs GCP's latencies at a tenth (an agent is Ready in about 20 s instead of
@@ -40,6 +40,7 @@ export interface DevUpOptions {
   readonly uiPort?: number;
   readonly codecPort?: number;
   readonly emulatorPort?: number;
+  readonly dashboardPort?: number;
   /** Per component readiness wait. */
   readonly timeoutMs?: number;
   readonly log?: (line: string) => void;
@@ -61,6 +62,7 @@ export interface StackSummary {
   readonly webUiUrl?: string | null;
   readonly codecEndpoint?: string;
   readonly emulatorUrl?: string;
+  readonly dashboardUrl?: string;
   readonly taskQueue?: string;
   readonly temporalSource?: 'embedded' | 'environment';
   readonly components: readonly ComponentStatus[];
@@ -111,6 +113,7 @@ async function startStack(stateDir: string, env: NodeJS.ProcessEnv, options: Dev
   const uiPort = external ? undefined : await pick('Web UI', options.uiPort, DEFAULT_PORTS.ui);
   const codecPort = await pick('codec endpoint', options.codecPort, DEFAULT_PORTS.codec);
   const emulatorPort = await pick('GCP emulator', options.emulatorPort, DEFAULT_PORTS.emulator);
+  const dashboardPort = await pick('dashboard', options.dashboardPort, DEFAULT_PORTS.dashboard);
 
   const components: Partial<Record<ComponentName, ProcessRecord>> = {};
   const resolvedExternal = external ? (await resolveStack(env)).temporal : undefined;
@@ -126,6 +129,7 @@ async function startStack(stateDir: string, env: NodeJS.ProcessEnv, options: Dev
     codecEndpoint,
     codecKeysFile: external ? '' : codecKeysFile,
     emulatorUrl: `http://${LOCAL_IP}:${emulatorPort}`,
+    dashboardUrl: `http://${LOCAL_IP}:${dashboardPort}`,
     taskQueue: taskQueueFromEnv(env),
     components,
     startedAt: new Date().toISOString(),
@@ -202,6 +206,18 @@ async function startStack(stateDir: string, env: NodeJS.ProcessEnv, options: Dev
       worker,
       timeoutMs,
     });
+
+    log(`starting the dashboard on ${stack.dashboardUrl}`);
+    const dashboard = await spawnDetached({
+      name: 'dashboard',
+      command: node,
+      args: [cli, 'dashboard', '--port', String(dashboardPort)],
+      env: childEnv,
+      cwd: stateDir,
+      logFile: logFile('dashboard'),
+    });
+    await record('dashboard', dashboard);
+    await waitForHttp(`${stack.dashboardUrl}/healthz`, { timeoutMs, process: dashboard, what: 'dashboard' });
 
     stack = { ...stack, phase: 'running' };
     await writeStackFile(stack);
@@ -308,6 +324,7 @@ function summarize(stack: StackFile): StackSummary {
     webUiUrl: stack.webUiUrl || null,
     codecEndpoint: stack.codecEndpoint,
     ...(stack.emulatorUrl ? { emulatorUrl: stack.emulatorUrl } : {}),
+    ...(stack.dashboardUrl ? { dashboardUrl: stack.dashboardUrl } : {}),
     taskQueue: stack.taskQueue,
     temporalSource: stack.components.temporal ? 'embedded' : 'environment',
     components,

@@ -15,7 +15,7 @@ export function devStateDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(home || join(projectRoot(), '.agents-plane'), 'dev');
 }
 
-export type ComponentName = 'temporal' | 'codec' | 'emulator' | 'worker';
+export type ComponentName = 'temporal' | 'codec' | 'emulator' | 'worker' | 'dashboard';
 
 export interface StackFile {
   readonly version: 1;
@@ -28,6 +28,7 @@ export interface StackFile {
   readonly codecEndpoint: string;
   readonly codecKeysFile: string;
   readonly emulatorUrl?: string;
+  readonly dashboardUrl?: string;
   readonly taskQueue: string;
   readonly components: Partial<Record<ComponentName, ProcessRecord>>;
   readonly startedAt: string;
