@@ -19,7 +19,7 @@ import type { AgentName, PlaneName, ProjectId, SecretKey } from '../../src/domai
 import { projectRoot } from '../../src/runtime/project-root.js';
 import { bundleWorkflowsToFile } from '../../src/runtime/workflow-bundle.js';
 import { PLANE_NAME } from '../../src/temporal/search-attributes.js';
-import { json } from '../e2e/support/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { createInProcessWorker, testDir, uniqueName } from '../setup/harness.js';
 import { launchChromium, type TestBrowser } from '../support/chromium.js';
 import type { FixtureUpgradeInput } from './fixtures/upgrade-plane.js';

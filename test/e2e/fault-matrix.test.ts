@@ -4,7 +4,7 @@
  * with every agent Ready and no duplicate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from './support/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { agentResourceKeys } from './support/expectations.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
 import { AGENT_STEP_NAMES } from '../../src/workflows/gcp-steps.js';

@@ -3,7 +3,7 @@
  * A corpus of bad inputs exits 2 with one line naming the field, starts no workflow and creates nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from './support/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
 
 const plane = planeFixture('idem');

@@ -5,7 +5,7 @@
  * removing an agent leaves nothing of it; destroying the plane leaves nothing at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from './support/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { agentGrants, agentResourceKeys, expectedAgentGrants, planeResourceKeys, type AgentFixture } from './support/expectations.js';
 import { E2EStack, plane as planeFixture, agent as agentFixture } from './support/stack.js';
 import { agentResourceNames, planeResourceNames } from '../../src/domain/resource-names.js';

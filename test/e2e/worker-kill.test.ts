@@ -3,7 +3,7 @@
  * Every agent still ends Ready, with no duplicate and no orphaned resource.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json } from './support/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { agentResourceKeys, planeResourceKeys } from './support/expectations.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
 import type { AgentName } from '../../src/domain/names.js';

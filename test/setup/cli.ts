@@ -9,17 +9,19 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<CliRun> {
+/** `input`, when given, is written to the command's stdin (e.g. a secret value). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000, input?: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'agents-plane.js'), ...args], {
       cwd: projectRoot(),
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (input !== undefined) child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`agents-plane ${args.join(' ')} timed out after ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -32,7 +34,7 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, timeoutM
   });
 }
 
-export function parseJson<T>(run: CliRun): T {
+export function parseJson<T = Record<string, unknown>>(run: CliRun): T {
   try {
     return JSON.parse(run.stdout) as T;
   } catch {

@@ -11,7 +11,7 @@ import { startDashboard, type RunningDashboard } from '../../../src/dashboard/in
 import type { AccessSettings } from '../../../src/dashboard/access.js';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.js';
 import { createGcpClients, type GcpClients } from '../../../src/gcp/clients.js';
-import { runCli, type CliResult } from '../../e2e/support/cli.js';
+import { runCli, type CliRun as CliResult } from '../../setup/cli.js';
 import {
   connectTestClient,
   projectEnv,
@@ -60,7 +60,7 @@ export class DashboardStack {
   }
 
   cli(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-    return runCli(args, { env: this.env(), ...options });
+    return runCli(args, this.env(), options.timeoutMs, options.input);
   }
 
   /** Full Google clients for the test's own checks (the dashboard has only describe-only ones). */

@@ -13,7 +13,7 @@ import type { AgentName, OwnerEmail, PlaneName, ProjectId, Zone } from '../../..
 import { planeWorkflowId } from '../../../src/domain/workflow-ids.js';
 import { planeStatusQuery } from '../../../src/workflows/plane-messages.js';
 import { codecKeySet, connectTestClient, projectEnv, spawnWorkerProcess, testEnv, uniqueName, type WorkerProcess } from '../../setup/harness.js';
-import { runCli, type CliResult } from './cli.js';
+import { runCli, type CliRun } from '../../setup/cli.js';
 import type { AgentFixture, PlaneFixture } from './expectations.js';
 
 export function plane(name: string): PlaneFixture {
@@ -73,8 +73,8 @@ export class E2EStack {
     this.worker = undefined;
   }
 
-  async cli(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-    const r = await runCli(args, { env: this.env(), ...options });
+  async cli(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+    const r = await runCli(args, this.env(), options.timeoutMs, options.input);
     this.cliOutputs.push(r.stdout, r.stderr);
     return r;
   }
