@@ -3,6 +3,7 @@
  * Workflows see only the type of this object.
  */
 import type { GcpClients } from '../gcp/clients.js';
+import { agentVersionActivities } from './agent-version.js';
 import { iapActivities } from './iap.js';
 import { instanceActivities } from './instances.js';
 import { leftoverActivities } from './leftovers.js';
@@ -25,6 +26,7 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...instanceActivities(clients, options),
     ...iapActivities(clients),
     ...leftoverActivities(clients),
+    ...agentVersionActivities(clients, options),
   };
 }
 

@@ -9,3 +9,4 @@ export const planeProvisionWorkflowId = (plane: PlaneName) => `plane/${plane}/pr
 export const planeDeprovisionWorkflowId = (plane: PlaneName) => `plane/${plane}/deprovision`;
 export const agentProvisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/provision`;
 export const agentDeprovisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/deprovision`;
+export const upgradeWorkflowId = (plane: PlaneName, n: number) => `upgrade/${plane}/${n}`;

@@ -3,3 +3,4 @@ export { plane } from './plane.js';
 export { provisionAgent } from './provision-agent.js';
 export { deprovisionAgent } from './deprovision-agent.js';
 export { provisionPlane, deprovisionPlane } from './provision-plane.js';
+export { upgradePlane } from './upgrade-plane.js';

@@ -18,6 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { InvalidInputError } from '../domain/invalid-input.js';
+import { parseUpgradeRequest, type UpgradeRequest } from '../domain/upgrade-spec.js';
 import { parseAgentSpec } from '../domain/specs.js';
 import type { AgentName } from '../domain/names.js';
 import type { AgentSpec, PlaneSpec } from '../domain/specs.js';
@@ -26,6 +27,7 @@ import {
   agentProvisionWorkflowId,
   planeDeprovisionWorkflowId,
   planeProvisionWorkflowId,
+  upgradeWorkflowId,
 } from '../domain/workflow-ids.js';
 import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
 import { deprovisionAgent } from './deprovision-agent.js';
@@ -44,6 +46,8 @@ import {
 import { provisionAgent } from './provision-agent.js';
 import { deprovisionPlane, provisionPlane } from './provision-plane.js';
 import { describeFailure } from './saga.js';
+import { activeUpgradeQuery, startUpgradeUpdate, upgradeReportSignal, type StartUpgradeResult } from './upgrade-messages.js';
+import { upgradePlane } from './upgrade-plane.js';
 
 export interface PlaneSettings {
   /** How long an agent may take from VM creation to its first healthy heartbeat. */
@@ -58,6 +62,9 @@ export interface PlaneInput {
   readonly roster?: readonly RosterEntry[];
   /** Agents whose removal waits for their provisioning to stop. */
   readonly pendingRemovals?: readonly AgentName[];
+  /** Upgrades started so far (the n of `upgrade/<plane>/<n>`) and the one running, if any. */
+  readonly upgrades?: number;
+  readonly activeUpgrade?: string;
 }
 
 /** Errors a validator raises are the caller's fault: the CLI maps INVALID_INPUT to exit 2. */
@@ -70,12 +77,15 @@ function notNow(message: string): ApplicationFailure {
 }
 
 export async function plane(input: PlaneInput): Promise<PlanePhase> {
-  const spec = input.spec;
+  // The plane's version for new agents moves when an upgrade completes.
+  let spec = input.spec;
   let phase: PlanePhase = input.phase ?? 'Creating';
   let planeError: RosterEntry['lastError'];
   let planeOperationId: string | undefined;
   const roster = new Map<string, RosterEntry>((input.roster ?? []).map((e) => [e.spec.name, e]));
   const pendingRemovals = new Set<AgentName>(input.pendingRemovals ?? []);
+  let upgrades = input.upgrades ?? 0;
+  let activeUpgrade = input.activeUpgrade;
 
   const set = (entry: RosterEntry) => roster.set(entry.spec.name, entry);
   const childSearchAttributes = (agent: AgentSpec, operation: string) => [
@@ -192,6 +202,69 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     },
   );
 
+  /**
+   * A rolling upgrade of the Ready agents not yet on the version (one at a time per plane). Agents added
+   * while it runs get the plane's version at that moment (the old one until the upgrade completes) and
+   * are not part of it; a later `planes upgrade` to the same version picks them up.
+   */
+  const upgradeRefusal = () =>
+    activeUpgrade
+      ? ApplicationFailure.nonRetryable(
+          `an upgrade is already running on plane ${spec.name} (${activeUpgrade}); pause, resume or abort it with \`agents-plane planes upgrade-control\``,
+          'UPGRADE_RUNNING',
+        )
+      : undefined;
+  setHandler(activeUpgradeQuery, () => ({ workflowId: activeUpgrade ?? null }));
+  setHandler(
+    startUpgradeUpdate,
+    async (raw): Promise<StartUpgradeResult> => {
+      const refusal = upgradeRefusal();
+      if (refusal) throw refusal;
+      const request: UpgradeRequest = parseUpgradeRequest(raw);
+      const agents = [...roster.values()]
+        .filter((e) => e.state === 'Ready' && e.spec.agentVersion !== request.toVersion)
+        .map((e) => e.spec)
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      upgrades += 1;
+      const workflowId = upgradeWorkflowId(spec.name, upgrades);
+      activeUpgrade = workflowId;
+      await startChild(upgradePlane, {
+        workflowId,
+        args: [{ plane: spec, upgradeNumber: upgrades, ...request, agents }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: PLANE_NAME, value: spec.name },
+          { key: OPERATION, value: 'upgrade-plane' },
+        ],
+      });
+      return { workflowId, agents: agents.length };
+    },
+    {
+      validator: (raw) => {
+        try {
+          parseUpgradeRequest(raw);
+        } catch (error) {
+          if (error instanceof InvalidInputError) throw invalid(error.field, error.rule);
+          throw error;
+        }
+        if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; it can be upgraded once it is Ready`);
+        const refusal = upgradeRefusal();
+        if (refusal) throw refusal;
+      },
+    },
+  );
+
+  setHandler(upgradeReportSignal, (r) => {
+    for (const { agent, version } of r.versions) {
+      const entry = roster.get(agent);
+      if (entry) set({ ...entry, spec: { ...entry.spec, agentVersion: version as AgentSpec['agentVersion'] } });
+    }
+    if (r.finished && r.workflowId === activeUpgrade) {
+      activeUpgrade = undefined;
+      if (r.finished.completed) spec = { ...spec, agentVersion: r.finished.toVersion as PlaneSpec['agentVersion'] };
+    }
+  });
+
   setHandler(agentOperationFinishedSignal, async (outcome: AgentOperationOutcome) => {
     const entry = roster.get(outcome.agent);
     if (!entry) return;
@@ -250,6 +323,8 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
       phase,
       roster: [...roster.values()],
       pendingRemovals: [...pendingRemovals],
+      upgrades,
+      ...(activeUpgrade ? { activeUpgrade } : {}),
     });
   }
 

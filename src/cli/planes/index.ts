@@ -8,6 +8,8 @@ import { registerLogs } from './logs.js';
 import { registerRemoveAgent } from './remove-agent.js';
 import { registerSecrets } from './secrets.js';
 import { registerStatus } from './status.js';
+import { registerUpgrade } from './upgrade.js';
+import { registerUpgradeControl } from './upgrade-control.js';
 
 export function registerPlanesCommands(program: Command): void {
   const planes = program.command('planes').description('create and run planes of agents');
@@ -19,4 +21,6 @@ export function registerPlanesCommands(program: Command): void {
   registerLogs(planes);
   registerSecrets(planes);
   registerDestroy(planes);
+  registerUpgrade(planes);
+  registerUpgradeControl(planes);
 }

@@ -1,0 +1,127 @@
+/**
+ * What a rolling upgrade does to one agent: snapshot its boot disk (deterministic name per upgrade,
+ * labelled as ours), change the version in its instance metadata (the guest's version follower installs
+ * it in place), and wait until its heartbeat reports that version and healthy.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { GcpClients } from '../gcp/clients.js';
+import { gcpCall, isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
+import { waitForOperation } from '../gcp/operations.js';
+import { readGuestReport, type GuestReport } from '../gcp/guest-health.js';
+import { METADATA } from '../domain/guest-contract.js';
+import { shortHash } from '../domain/hash.js';
+import { agentLabels, labelsMatch } from '../domain/labels.js';
+import { agentResourceNames } from '../domain/resource-names.js';
+import type { AgentTarget } from '../domain/targets.js';
+import { asActivity, ownershipConflict } from './failure.js';
+import { requestIdFor, retireRequestIds } from './request-id.js';
+import type { PollTiming } from './service-accounts.js';
+
+/** Label on a pre-upgrade snapshot: which upgrade of the plane took it. */
+export const UPGRADE_LABEL = 'agents-plane-upgrade';
+
+/** `<disk>-u<n>`, shortened with a hash when it would pass GCP's 63 characters. */
+export function upgradeSnapshotName(disk: string, upgradeNumber: number): string {
+  const suffix = `-u${upgradeNumber}`;
+  if (disk.length + suffix.length <= 63) return `${disk}${suffix}`;
+  const hash = shortHash(disk).slice(0, 6);
+  return `${disk.slice(0, 63 - suffix.length - hash.length - 1).replace(/-+$/, '')}-${hash}${suffix}`;
+}
+
+export function agentVersionActivities(clients: GcpClients, timing: PollTiming) {
+  const names = ({ plane, agent }: AgentTarget) => agentResourceNames(plane.project, plane.name, agent.name);
+  const where = (t: AgentTarget) => ({ project: t.plane.project, zone: t.plane.zone, instance: names(t).instance });
+  const labelsOf = (t: AgentTarget) => agentLabels(t.plane.name, t.agent.name, t.agent.owner);
+
+  return {
+    /** Step 1 of each agent's upgrade: a snapshot of its boot disk; a retry adopts the one it made. */
+    async snapshotAgentDisk(t: AgentTarget, upgradeNumber: number): Promise<string> {
+      return asActivity(async () => {
+        const disk = names(t).bootDisk;
+        const name = upgradeSnapshotName(disk, upgradeNumber);
+        const labels = { ...labelsOf(t), [UPGRADE_LABEL]: String(upgradeNumber) };
+        const adopt = async (): Promise<boolean> => {
+          try {
+            const [existing] = await clients.snapshots.get({ project: t.plane.project, snapshot: name });
+            if (!labelsMatch(existing.labels as Record<string, string>, labels)) throw ownershipConflict(`snapshot ${name}`);
+            return existing.status === 'READY';
+          } catch (error) {
+            if (isNotFound(error)) return false;
+            throw error;
+          }
+        };
+        if (await adopt()) return name;
+        try {
+          const [op] = await clients.disks.createSnapshot({
+            project: t.plane.project,
+            zone: t.plane.zone,
+            disk,
+            requestId: requestIdFor('pre-upgrade-snapshot', name),
+            snapshotResource: { name, labels, description: `before upgrade ${upgradeNumber} of plane ${t.plane.name} to a new agent version` },
+          });
+          await waitForOperation(clients, t.plane.project, op, 'snapshot boot disk');
+        } catch (error) {
+          if (error instanceof OperationError) retireRequestIds();
+          const e = normalizeGcpError(error, 'snapshot boot disk');
+          if (e.kind !== 'ALREADY_EXISTS') throw e;
+          // Made by an earlier attempt (still creating, or done): ours only if the labels say so.
+          if (!(await adopt())) throw ApplicationFailure.retryable(`snapshot ${name} is still being created`, 'TRANSIENT');
+        }
+        return name;
+      });
+    },
+
+    /**
+     * Step 2: the version key in instance metadata, read-modify-write under the metadata fingerprint
+     * (a 412 means someone else wrote in between: read again). Already on `version` → nothing to do.
+     */
+    async setAgentVersion(t: AgentTarget, version: string): Promise<void> {
+      return asActivity(async () => {
+        for (;;) {
+          const [instance] = await gcpCall('read instance', () => clients.instances.get(where(t)));
+          if (!labelsMatch(instance.labels as Record<string, string>, labelsOf(t))) throw ownershipConflict(`instance ${names(t).instance}`);
+          const items = (instance.metadata?.items ?? []).map((i) => ({ key: i.key ?? '', value: i.value ?? '' }));
+          if (items.find((i) => i.key === METADATA.agentVersion)?.value === version) return;
+          const fingerprint = instance.metadata?.fingerprint ?? '';
+          const next = [...items.filter((i) => i.key !== METADATA.agentVersion), { key: METADATA.agentVersion, value: version }];
+          try {
+            const [op] = await clients.instances.setMetadata({
+              ...where(t),
+              // Per version and fingerprint: a retry of this very write is replayed, a new write is new.
+              requestId: requestIdFor(`agent-version ${version} ${fingerprint}`, names(t).instance),
+              metadataResource: { items: next, fingerprint },
+            });
+            await waitForOperation(clients, t.plane.project, op, 'set agent version');
+            return;
+          } catch (error) {
+            if (error instanceof OperationError) retireRequestIds();
+            const e = normalizeGcpError(error, 'set agent version');
+            if (e.kind !== 'PRECONDITION') throw e;
+          }
+        }
+      });
+    },
+
+    /**
+     * Step 3: done when the guest's heartbeat reports `version` and health ok. `deadline` (epoch ms,
+     * fixed by the workflow) makes every attempt end the same way after a worker restart.
+     */
+    async waitForAgentVersion(t: AgentTarget, version: string, deadline: number): Promise<GuestReport> {
+      return asActivity(async () => {
+        for (;;) {
+          const health = await readGuestReport(clients, where(t));
+          if (health.heartbeatAt && health.health === 'ok' && health.version === version) return health;
+          if (Date.now() > deadline) {
+            throw ApplicationFailure.nonRetryable(
+              `agent ${t.agent.name} did not report healthy on version ${version} within the health timeout ` +
+                `(last: health=${health.health ?? 'none'}, version=${health.version ?? 'none'}); see \`agents-plane planes logs\``,
+              'AGENT_NOT_HEALTHY',
+            );
+          }
+          await Context.current().sleep(timing.pollIntervalMs);
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * `planes upgrade --plane --version [--canary N] [--max-unavailable K] [--health-timeout 10m]`: a rolling
+ * upgrade of the plane's Ready agents (canary first, then waves, health-gated; a failure rolls the
+ * touched agents back). Follows it live until it ends: exit 0 when every agent runs the version, 1 when
+ * it halted (or was aborted) and rolled back. `planes upgrade-control` pauses, resumes or aborts it.
+ */
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Command } from 'commander';
+import { parsePlaneName } from '../../domain/names.js';
+import { parseUpgradeRequest } from '../../domain/upgrade-spec.js';
+import { startUpgradeUpdate, upgradeProgressQuery, type UpgradeProgress } from '../../workflows/upgrade-messages.js';
+import { OperationFailedError, runCommand, table, type Output } from '../command.js';
+import { parseDuration } from './duration.js';
+import { runningPlane, updateError } from './plane-handle.js';
+import { sleep } from './progress.js';
+import { withSession } from './session.js';
+
+interface UpgradeOptions {
+  plane?: string;
+  version?: string;
+  canary?: string;
+  maxUnavailable?: string;
+  healthTimeout?: string;
+  wait: boolean;
+}
+
+export interface UpgradeResult {
+  readonly plane: string;
+  readonly workflowId: string;
+  readonly toVersion: string;
+  readonly state: string;
+  readonly halted: boolean;
+  readonly rolledBack: boolean;
+  readonly agents: readonly { readonly name: string; readonly fromVersion: string; readonly state: string }[];
+}
+
+/** One line per change: the stage, and each agent that is not pending or done. */
+export function formatUpgrade(p: UpgradeProgress): string {
+  const upgraded = p.agents.filter((a) => a.state === 'upgraded').length;
+  const busy = p.agents.filter((a) => !['pending', 'upgraded', 'rolled-back'].includes(a.state)).map((a) => `${a.name} ${a.state}`);
+  const where = p.halted ? 'halted, rolling back' : p.paused ? 'paused' : `[${p.step}/${p.totalSteps}] ${p.stepName || 'starting'}`;
+  return `upgrade to ${p.toVersion} ${where}: ${upgraded}/${p.agents.length} upgraded${busy.length ? `; ${busy.join(', ')}` : ''}`;
+}
+
+export async function followUpgrade(client: Client, workflowId: string, out: Output): Promise<UpgradeProgress> {
+  const handle = client.workflow.getHandle(workflowId);
+  let last = '';
+  let progress: UpgradeProgress | undefined;
+  for (;;) {
+    try {
+      progress = await handle.query(upgradeProgressQuery);
+    } catch {
+      // Its first workflow task has not run yet.
+    }
+    if (progress) {
+      const line = formatUpgrade(progress);
+      if (line !== last) out.progress((last = line));
+      if (['completed', 'failed', 'cancelled'].includes(progress.state)) break;
+    }
+    await sleep(500);
+  }
+  try {
+    await handle.result();
+  } catch (error) {
+    const failure = error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure ? error.cause : undefined;
+    throw new OperationFailedError(failure?.message ?? (error instanceof Error ? error.message : String(error)), failure?.type ?? 'FAILED');
+  }
+  return progress;
+}
+
+function resultOf(plane: string, workflowId: string, p: UpgradeProgress): UpgradeResult {
+  return {
+    plane,
+    workflowId,
+    toVersion: p.toVersion,
+    state: p.state,
+    halted: p.halted,
+    rolledBack: p.rolledBack,
+    agents: p.agents.map((a) => ({ name: a.name, fromVersion: a.fromVersion, state: a.state })),
+  };
+}
+
+export function registerUpgrade(planes: Command): void {
+  planes
+    .command('upgrade')
+    .description("rolling upgrade of a plane's agents to an OpenClaw version: snapshot, canary, waves, health-gated, automatic rollback")
+    .requiredOption('--plane <plane>', 'plane name')
+    .requiredOption('--version <version>', 'the OpenClaw version to run (e.g. 2026.11.3)')
+    .option('--canary <n>', 'agents upgraded first; the rest wait for them to be healthy (0: none)', '1')
+    .option('--max-unavailable <k>', 'at most this many agents upgrading at any moment (the wave size)', '1')
+    .option('--health-timeout <duration>', 'how long one agent may take to report the new version healthy', '10m')
+    .option('--no-wait', 'return once the upgrade has started')
+    .action(
+      runCommand<UpgradeOptions, UpgradeResult>(async (o, out) => {
+        const plane = parsePlaneName(o.plane);
+        const request = parseUpgradeRequest({
+          toVersion: o.version,
+          canary: o.canary,
+          maxUnavailable: o.maxUnavailable,
+          healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout'),
+        });
+        return withSession(async (session) => {
+          const client = await session.temporal();
+          const { handle } = await runningPlane(client, plane);
+          let started;
+          try {
+            started = await handle.executeUpdate(startUpgradeUpdate, { args: [request] });
+          } catch (error) {
+            throw updateError(error);
+          }
+          out.info(`upgrading ${started.agents} agent(s) of plane ${plane} to ${request.toVersion} (workflow ${started.workflowId})`);
+          const human = (r: UpgradeResult) =>
+            `${table(['AGENT', 'FROM', 'STATE'], r.agents.map((a) => [a.name, a.fromVersion, a.state]))}\nupgrade to ${r.toVersion}: ${r.state}`;
+          if (!o.wait) {
+            return { data: { plane, workflowId: started.workflowId, toVersion: request.toVersion, state: 'running', halted: false, rolledBack: false, agents: [] }, human };
+          }
+          const final = await followUpgrade(client, started.workflowId, out);
+          return { data: resultOf(plane, started.workflowId, final), human };
+        });
+      }),
+    );
+}

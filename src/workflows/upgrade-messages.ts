@@ -1,0 +1,79 @@
+/**
+ * Messages of a rolling upgrade. To the plane entity: the `startUpgrade` Update (validated there; the
+ * entity owns the upgrade counter and refuses a second upgrade while one runs), the `activeUpgrade`
+ * Query, and the `upgradeReport` Signal the upgrade sends as agents change version. To the upgrade
+ * workflow: `pause`, `resume` and `abort` Updates and the `progress` Query (OperationProgress plus
+ * canary, waves, per-agent state and the unavailable intervals). Names and versions only.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RawUpgradeRequest } from '../domain/upgrade-spec.js';
+import type { OperationProgress } from './progress.js';
+
+export interface StartUpgradeResult {
+  readonly workflowId: string;
+  /** Agents the upgrade will touch (Ready and not already on the version). */
+  readonly agents: number;
+}
+
+export interface ActiveUpgrade {
+  readonly workflowId: string | null;
+}
+
+export interface UpgradeReport {
+  readonly workflowId: string;
+  /** Agents whose desired version changed (upgraded, or rolled back to their previous version). */
+  readonly versions: readonly { readonly agent: string; readonly version: string }[];
+  /** Set once, when the upgrade ends: completed means every agent runs `toVersion`. */
+  readonly finished?: { readonly completed: boolean; readonly toVersion: string };
+}
+
+export const startUpgradeUpdate = defineUpdate<StartUpgradeResult, [RawUpgradeRequest]>('startUpgrade');
+export const activeUpgradeQuery = defineQuery<ActiveUpgrade>('activeUpgrade');
+export const upgradeReportSignal = defineSignal<[UpgradeReport]>('upgradeReport');
+
+export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'rolled-back';
+export type AgentUpgradeState =
+  | 'pending'
+  | 'snapshotting'
+  | 'upgrading'
+  | 'upgraded'
+  | 'failed'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'rollback-failed';
+
+/** Workflow time (epoch ms) from the version change until the agent reported healthy again. */
+export interface UnavailableInterval {
+  readonly from: number;
+  /** Absent while the agent is still unavailable. */
+  readonly to?: number;
+}
+
+export interface AgentUpgradeProgress {
+  readonly name: string;
+  readonly fromVersion: string;
+  readonly state: AgentUpgradeState;
+  /** The pre-upgrade snapshot of its boot disk. */
+  readonly snapshot?: string;
+  readonly unavailable: readonly UnavailableInterval[];
+  readonly error?: { readonly type: string; readonly message: string };
+}
+
+export interface UpgradeProgress extends OperationProgress {
+  readonly fromVersion: string;
+  readonly toVersion: string;
+  readonly maxUnavailable: number;
+  readonly canary: { readonly agents: readonly string[]; readonly state: StageState } | null;
+  readonly waves: readonly { readonly index: number; readonly agents: readonly string[]; readonly state: StageState }[];
+  readonly agents: readonly AgentUpgradeProgress[];
+  readonly paused: boolean;
+  readonly aborted: boolean;
+  readonly halted: boolean;
+  readonly haltReason?: string;
+  readonly rolledBack: boolean;
+}
+
+export const upgradeProgressQuery = defineQuery<UpgradeProgress>('progress');
+export const pauseUpgradeUpdate = defineUpdate<UpgradeProgress, []>('pause');
+export const resumeUpgradeUpdate = defineUpdate<UpgradeProgress, []>('resume');
+export const abortUpgradeUpdate = defineUpdate<UpgradeProgress, []>('abort');
