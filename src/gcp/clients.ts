@@ -59,8 +59,17 @@ function emulatorTarget(url: string): EmulatorTarget {
   return { apiEndpoint: parsed.hostname, port: Number(parsed.port || 80), protocol: 'http' };
 }
 
-export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv()): GcpClients {
+export interface GcpClientOptions {
+  /**
+   * Retry transient errors and normalise every error into a GcpError (default). Off gives the official
+   * clients exactly as they are, with Google's raw errors: for tests of the emulator's fidelity.
+   */
+  readonly resilient?: boolean;
+}
+
+export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv(), options: GcpClientOptions = {}): GcpClients {
   const emulator = endpoint.emulatorUrl;
+  const wrap: typeof resilient = options.resilient === false ? (target) => target : resilient;
   // Against the emulator no credentials exist: a pass-through auth client adds no header.
   const authClient = emulator ? new PassThroughClient() : undefined;
   const common = emulator
@@ -71,7 +80,7 @@ export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv()): 
   const rest: RestClient = {
     iapBaseUrl: emulator ? `${emulator}` : 'https://iap.googleapis.com',
     request<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-      return retryTransient(`rest ${method}`, () => rawRequest<T>(method, url, body));
+      return options.resilient === false ? rawRequest<T>(method, url, body) : retryTransient(`rest ${method}`, () => rawRequest<T>(method, url, body));
     },
   };
 
@@ -94,23 +103,23 @@ export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv()): 
 
   const clients: GcpClients = {
     endpoint,
-    instances: resilient(new compute.InstancesClient(common), 'compute.instances'),
-    disks: resilient(new compute.DisksClient(common), 'compute.disks'),
-    snapshots: resilient(new compute.SnapshotsClient(common), 'compute.snapshots'),
-    networks: resilient(new compute.NetworksClient(common), 'compute.networks'),
-    subnetworks: resilient(new compute.SubnetworksClient(common), 'compute.subnetworks'),
-    firewalls: resilient(new compute.FirewallsClient(common), 'compute.firewalls'),
-    routers: resilient(new compute.RoutersClient(common), 'compute.routers'),
-    resourcePolicies: resilient(new compute.ResourcePoliciesClient(common), 'compute.resourcePolicies'),
-    zoneOperations: resilient(new compute.ZoneOperationsClient(common), 'compute.zoneOperations'),
-    regionOperations: resilient(new compute.RegionOperationsClient(common), 'compute.regionOperations'),
-    globalOperations: resilient(new compute.GlobalOperationsClient(common), 'compute.globalOperations'),
-    secrets: resilient(new SecretManagerServiceClient(common), 'secretmanager'),
+    instances: wrap(new compute.InstancesClient(common), 'compute.instances'),
+    disks: wrap(new compute.DisksClient(common), 'compute.disks'),
+    snapshots: wrap(new compute.SnapshotsClient(common), 'compute.snapshots'),
+    networks: wrap(new compute.NetworksClient(common), 'compute.networks'),
+    subnetworks: wrap(new compute.SubnetworksClient(common), 'compute.subnetworks'),
+    firewalls: wrap(new compute.FirewallsClient(common), 'compute.firewalls'),
+    routers: wrap(new compute.RoutersClient(common), 'compute.routers'),
+    resourcePolicies: wrap(new compute.ResourcePoliciesClient(common), 'compute.resourcePolicies'),
+    zoneOperations: wrap(new compute.ZoneOperationsClient(common), 'compute.zoneOperations'),
+    regionOperations: wrap(new compute.RegionOperationsClient(common), 'compute.regionOperations'),
+    globalOperations: wrap(new compute.GlobalOperationsClient(common), 'compute.globalOperations'),
+    secrets: wrap(new SecretManagerServiceClient(common), 'secretmanager'),
     // resource-manager still pins an older google-auth-library; its PassThroughClient type differs but
     // behaves identically, hence the cast.
-    projects: resilient(new ProjectsClient(common as ConstructorParameters<typeof ProjectsClient>[0]), 'resourcemanager.projects'),
+    projects: wrap(new ProjectsClient(common as ConstructorParameters<typeof ProjectsClient>[0]), 'resourcemanager.projects'),
     // @googleapis/iam bundles its own google-auth-library; the instances are compatible at run time.
-    iam: resilient(new iam_v1.Iam({
+    iam: wrap(new iam_v1.Iam({
       ...(emulator ? { rootUrl: `${emulator}/` } : {}),
       auth: (emulator ? new GoogleAuth({ authClient: new PassThroughClient() }) : auth) as unknown as iam_v1.Options['auth'],
     }), 'iam', { deep: true }),

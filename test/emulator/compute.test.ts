@@ -23,7 +23,7 @@ let serviceAccount: string;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyScale: 0.001, seed: 7, computeQuotas: { CPUS: 8, INSTANCES: 4 } });
-  gcp = createGcpClients({ emulatorUrl: emulator.url });
+  gcp = createGcpClients({ emulatorUrl: emulator.url }, { resilient: false });
   net = await createNetwork(gcp, PROJECT, 'suite-vpc');
   serviceAccount = await createServiceAccount(gcp, PROJECT, 'agent-runner');
 });

@@ -23,7 +23,7 @@ let gcp: GcpClients;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyScale: 0.001, seed: 42 });
-  gcp = createGcpClients({ emulatorUrl: emulator.url });
+  gcp = createGcpClients({ emulatorUrl: emulator.url }, { resilient: false });
   await done(gcp, PROJECT, (await gcp.networks.insert({ project: PROJECT, networkResource: { name: 'core-vpc', autoCreateSubnetworks: false } }))[0]);
 });
 
@@ -204,7 +204,7 @@ describe('the latency model and rate quotas (real time)', () => {
         'compute.globalOperations.wait': { request: { p50: 1, p95: 1 } },
       },
     });
-    sgcp = createGcpClients({ emulatorUrl: slow.url });
+    sgcp = createGcpClients({ emulatorUrl: slow.url }, { resilient: false });
   });
 
   afterAll(async () => {
@@ -240,7 +240,7 @@ describe('the latency model and rate quotas (real time)', () => {
 
   it('is instant at scale 0', async () => {
     const instant = await startEmulator({ port: 0, latencyScale: 0 });
-    const igcp = createGcpClients({ emulatorUrl: instant.url });
+    const igcp = createGcpClients({ emulatorUrl: instant.url }, { resilient: false });
     try {
       const t0 = Date.now();
       const op = await done(igcp, PROJECT, (await igcp.instances.insert({ project: PROJECT, zone: ZONE, instanceResource: instanceBody(PROJECT, 'quick', await createNetwork(igcp, PROJECT, 'quick-vpc')) }))[0]);
@@ -283,14 +283,14 @@ describe('inventory, reset and the state file', () => {
     const latencies = { 'compute.networks.insert': { request: { p50: 1, p95: 1 }, operation: { p50: 300, p95: 300 } } };
     try {
       const first = await startEmulator({ port: 0, latencyScale: 1, latencyJitter: false, stateFile, latencies });
-      const g1 = createGcpClients({ emulatorUrl: first.url });
+      const g1 = createGcpClients({ emulatorUrl: first.url }, { resilient: false });
       const [started] = await g1.networks.insert({ project: PROJECT, networkResource: { name: 'persisted-vpc', autoCreateSubnetworks: false } });
       const opName = (started.latestResponse as { name: string }).name;
       await g1.close();
       await first.close();
 
       const second = await startEmulator({ port: 0, latencyScale: 1, latencyJitter: false, stateFile, latencies });
-      const g2 = createGcpClients({ emulatorUrl: second.url });
+      const g2 = createGcpClients({ emulatorUrl: second.url }, { resilient: false });
       try {
         const [op] = await g2.globalOperations.wait({ project: PROJECT, operation: opName });
         expect(op.status).toBe('DONE');

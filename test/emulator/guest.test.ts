@@ -34,7 +34,7 @@ beforeAll(async () => {
     // A long enough install to watch 'starting'; frequent heartbeats (30 ms real).
     guest: { openclawInstallMs: 400_000, minHeartbeatRealMs: 20 },
   });
-  gcp = createGcpClients({ emulatorUrl: emulator.url });
+  gcp = createGcpClients({ emulatorUrl: emulator.url }, { resilient: false });
   net = await createNetwork(gcp, PROJECT, 'guest-vpc');
   email = await createServiceAccount(gcp, PROJECT, 'agent-alpha');
   for (const id of ['gw-token', 'api-key', 'late']) {

@@ -41,7 +41,7 @@ async function waitVisible(accountId: string): Promise<void> {
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyScale: LATENCY_SCALE, serviceAccountVisibilityMs: VISIBILITY_MS });
-  gcp = createGcpClients({ emulatorUrl: emulator.url });
+  gcp = createGcpClients({ emulatorUrl: emulator.url }, { resilient: false });
   accounts = gcp.iam.projects.serviceAccounts;
 });
 

@@ -40,7 +40,7 @@ async function deleteInstance(name: string): Promise<void> {
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyScale: 0.001 });
-  gcp = createGcpClients({ emulatorUrl: emulator.url });
+  gcp = createGcpClients({ emulatorUrl: emulator.url }, { resilient: false });
   net = await createNetwork(gcp, PROJECT, 'iap-suite-vpc');
   await createInstance(INSTANCE);
 });

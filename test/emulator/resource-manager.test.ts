@@ -16,7 +16,7 @@ let gcp: GcpClients;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyScale: 0.001 });
-  gcp = createGcpClients({ emulatorUrl: emulator.url });
+  gcp = createGcpClients({ emulatorUrl: emulator.url }, { resilient: false });
 });
 
 afterAll(async () => {

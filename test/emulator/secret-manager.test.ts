@@ -36,7 +36,7 @@ async function addVersion(id: string, value: string) {
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, latencyScale: LATENCY_SCALE });
-  gcp = createGcpClients({ emulatorUrl: emulator.url });
+  gcp = createGcpClients({ emulatorUrl: emulator.url }, { resilient: false });
   sm = gcp.secrets;
 });
 
@@ -186,7 +186,7 @@ describe('the addVersion rate of 2 per second per secret', () => {
   it('answers the third add within a second with 429 RESOURCE_EXHAUSTED, and counts each secret apart', async () => {
     // At full scale: the window is one real second, which the fast suite emulator shrinks to nothing.
     const real = await startEmulator({ port: 0, latencyScale: 1 });
-    const clients = createGcpClients({ emulatorUrl: real.url });
+    const clients = createGcpClients({ emulatorUrl: real.url }, { resilient: false });
     try {
       for (const id of ['rated', 'unrated']) {
         await clients.secrets.createSecret({ parent: `projects/${PROJECT}`, secretId: id, secret: { replication: { automatic: {} } } });
@@ -262,7 +262,7 @@ describe('the state file', () => {
     try {
       // latencyScale 0: no modelled delays, so the account is visible at once.
       const before = await startEmulator({ port: 0, latencyScale: 0, stateFile });
-      const c1 = createGcpClients({ emulatorUrl: before.url });
+      const c1 = createGcpClients({ emulatorUrl: before.url }, { resilient: false });
       await c1.iam.projects.serviceAccounts.create({ name: `projects/${PROJECT}`, requestBody: { accountId: 'state-reader' } });
       await c1.secrets.createSecret({ parent: `projects/${PROJECT}`, secretId: 'persisted', secret: { replication: { automatic: {} }, labels: { kept: 'yes' } } });
       await c1.secrets.addSecretVersion({ parent: secretName('persisted'), payload: { data: Buffer.from('first') } });
@@ -277,7 +277,7 @@ describe('the state file', () => {
       await before.close();
 
       const after = await startEmulator({ port: 0, latencyScale: 0, stateFile });
-      const c2 = createGcpClients({ emulatorUrl: after.url });
+      const c2 = createGcpClients({ emulatorUrl: after.url }, { resilient: false });
       try {
         const [latest] = await c2.secrets.accessSecretVersion({ name: `${secretName('persisted')}/versions/latest` });
         expect(Buffer.from(latest.payload!.data as Uint8Array).toString()).toBe(CANARY);
