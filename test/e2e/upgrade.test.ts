@@ -6,7 +6,8 @@
  * - a good version with --max-unavailable 3 (paused and resumed on the way, a second upgrade refused):
  *   all 10 upgraded, never more than 3 unavailable, checked both on the intervals the workflow records
  *   and by sampling every guest's attributes through the official client every ~100 ms;
- * - the worker SIGKILLed during an upgrade: the upgrade still finishes correctly.
+ * - the worker SIGKILLed during an upgrade: the upgrade still finishes correctly;
+ * - an upgrade aborted after its canary: every touched agent is rolled back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson as json, type CliRun } from '../setup/cli.js';
@@ -23,6 +24,7 @@ const OLD = DEFAULT_AGENT_VERSION as string;
 const BAD = '2026.10.1-broken';
 const GOOD = '2026.10.2';
 const GOOD_AFTER_KILL = '2026.11.0';
+const ABORTED = '2026.12.0';
 
 let stack: E2EStack;
 
@@ -202,4 +204,26 @@ describe('rolling upgrade of 10 agents', () => {
     expect(maxOverlap(p)).toBeLessThanOrEqual(4);
     await expectAllOn(GOOD_AFTER_KILL);
   }, 120_000);
+
+  it('rolls back every touched agent when aborted after the canary', async () => {
+    const run = stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', ABORTED, '--canary', '1', '--max-unavailable', '2', '--health-timeout', '60s', '--json']);
+    const workflowId = `upgrade/${plane.name}/4`;
+    await until(() => progressOf(workflowId), (p) => p.canary?.state === 'done', 30_000);
+    const aborted = await stack.cli(['planes', 'upgrade-control', '--plane', plane.name, '--abort', '--json']);
+    expect(aborted.code, aborted.stderr).toBe(0);
+
+    const r = await run;
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(json<{ error: { code: string } }>(r).error.code).toBe('UPGRADE_ABORTED');
+    const p = await progressOf(workflowId);
+    expect(p).toMatchObject({ aborted: true, halted: true, rolledBack: true, state: 'cancelled', canary: { state: 'rolled-back' } });
+    const touched = p.agents.filter((a) => a.state !== 'pending');
+    expect(touched.length).toBeGreaterThanOrEqual(1);
+    expect(touched.every((a) => a.state === 'rolled-back')).toBe(true);
+    expect(maxOverlap(p)).toBeLessThanOrEqual(2);
+    await expectAllOn(GOOD_AFTER_KILL);
+    const again = await stack.cli(['planes', 'upgrade-control', '--plane', plane.name, '--resume', '--json']);
+    expect(again.code).toBe(1);
+    expect(json<{ error: { code: string } }>(again).error.code).toBe('NO_UPGRADE_RUNNING');
+  }, 60_000);
 });
