@@ -17,6 +17,8 @@ import { agentResourceNames } from '../../src/domain/resource-names.js';
 import { DEFAULT_AGENT_VERSION } from '../../src/domain/versions.js';
 import { GUEST_NAMESPACE } from '../../src/domain/guest-contract.js';
 import { upgradeProgressQuery, type UpgradeProgress } from '../../src/workflows/upgrade-messages.js';
+import { OPERATION, OPERATION_STEP, PLANE_NAME } from '../../src/temporal/search-attributes.js';
+import { upgradeView } from '../../src/dashboard/upgrade-progress.js';
 
 const plane = planeFixture('upg');
 const agents = Array.from({ length: 10 }, (_, i) => `u${i}` as AgentName);
@@ -142,6 +144,14 @@ describe('rolling upgrade of 10 agents', () => {
     // The snapshot was taken before the canary was touched, and it exists.
     const [snap] = await stack.gcp().snapshots.get({ project: plane.project, snapshot: canary.snapshot! });
     expect(snap.labels?.['agents-plane-agent']).toBe('u0');
+    // What the Web UI filters and shows: search attributes, and the dashboard's reading of the Query.
+    const described = await stack.client.workflow.getHandle(`upgrade/${plane.name}/1`).describe();
+    expect(described.typedSearchAttributes.get(PLANE_NAME)).toBe(plane.name);
+    expect(described.typedSearchAttributes.get(OPERATION)).toBe('upgrade-plane');
+    expect(described.typedSearchAttributes.get(OPERATION_STEP)).toBe('failed');
+    const view = upgradeView(p, { workflow: { workflowId: described.workflowId, url: null }, status: 'Failed', startedAt: '', closedAt: null, queryError: null });
+    expect(view).toMatchObject({ toVersion: BAD, halted: true, rolledBack: true, canary: { agents: ['u0'], state: 'rolled-back' } });
+    expect(view.waves).toHaveLength(3);
 
     await expectAllOn(OLD);
   }, 60_000);
@@ -189,7 +199,7 @@ describe('rolling upgrade of 10 agents', () => {
   }, 90_000);
 
   it('finishes correctly when the worker is SIGKILLed during the upgrade', async () => {
-    const run = stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', GOOD_AFTER_KILL, '--canary', '2', '--max-unavailable', '4', '--health-timeout', '90s', '--json']);
+    const run = stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', GOOD_AFTER_KILL, '--canary', '2', '--max-unavailable', '4', '--health-timeout', '90s']);
     const workflowId = `upgrade/${plane.name}/3`;
     await until(() => progressOf(workflowId), (p) => p.agents.some((a) => a.state === 'upgrading'), 30_000);
     await stack.killWorker();
@@ -198,6 +208,10 @@ describe('rolling upgrade of 10 agents', () => {
 
     const r = await run;
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    // The person's view: live progress lines on stderr, the final table on stdout.
+    expect(r.stderr).toContain(`upgrade to ${GOOD_AFTER_KILL} [1/3] canary`);
+    expect(r.stderr).toContain(`upgrade to ${GOOD_AFTER_KILL} [3/3] wave 2`);
+    expect(r.stdout).toContain(`upgrade to ${GOOD_AFTER_KILL}: completed`);
     const p = await progressOf(workflowId);
     expect(p).toMatchObject({ state: 'completed', halted: false, canary: { agents: ['u0', 'u1'], state: 'done' } });
     expect(p.agents.every((a) => a.state === 'upgraded')).toBe(true);
