@@ -19,6 +19,8 @@ export interface DevServerSpec {
   readonly codecEndpoint?: string;
   readonly logFile: string;
   readonly cwd: string;
+  /** Server dynamic config overrides, e.g. a low continue-as-new suggestion for tests. */
+  readonly dynamicConfig?: Readonly<Record<string, string | number>>;
 }
 
 export function devServerArgs(spec: DevServerSpec): string[] {
@@ -35,6 +37,7 @@ export function devServerArgs(spec: DevServerSpec): string[] {
   ];
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${searchAttributeTypeFlag(key.type)}`);
   if (spec.codecEndpoint) args.push('--ui-codec-endpoint', spec.codecEndpoint);
+  for (const [key, value] of Object.entries(spec.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${value}`);
   return args;
 }
 

@@ -45,6 +45,9 @@ export async function startTestDevServer(options: TestDevServerOptions): Promise
           namespace: 'default',
           logFile: options.logFile,
           cwd: options.processDir,
+          // Entity workflows are told to continue-as-new after 40 events instead of thousands, so
+          // every end-to-end suite crosses continue-as-new boundaries of the plane entity.
+          dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 },
         },
         {
           timeoutMs: options.timeoutMs ?? 90_000,
