@@ -228,7 +228,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
       upgrades += 1;
       const workflowId = upgradeWorkflowId(spec.name, upgrades);
       activeUpgrade = workflowId;
-      await startChild(upgradePlane, {
+      const child = await startChild(upgradePlane, {
         workflowId,
         args: [{ plane: spec, upgradeNumber: upgrades, ...request, agents }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -237,6 +237,11 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
           { key: OPERATION, value: 'upgrade-plane' },
         ],
       });
+      // Its own report clears it first; this covers an upgrade terminated or timed out (in this run).
+      const ended = () => {
+        if (activeUpgrade === workflowId) activeUpgrade = undefined;
+      };
+      void child.result().then(ended, ended);
       return { workflowId, agents: agents.length };
     },
     {

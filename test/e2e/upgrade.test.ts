@@ -7,7 +7,8 @@
  *   all 10 upgraded, never more than 3 unavailable, checked both on the intervals the workflow records
  *   and by sampling every guest's attributes through the official client every ~100 ms;
  * - the worker SIGKILLed during an upgrade: the upgrade still finishes correctly;
- * - an upgrade aborted after its canary: every touched agent is rolled back.
+ * - an upgrade aborted after its canary: every touched agent is rolled back;
+ * - an upgrade terminated from outside does not block the plane's next upgrade.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson as json, type CliRun } from '../setup/cli.js';
@@ -16,7 +17,8 @@ import type { AgentName } from '../../src/domain/names.js';
 import { agentResourceNames } from '../../src/domain/resource-names.js';
 import { DEFAULT_AGENT_VERSION } from '../../src/domain/versions.js';
 import { GUEST_NAMESPACE } from '../../src/domain/guest-contract.js';
-import { upgradeProgressQuery, type UpgradeProgress } from '../../src/workflows/upgrade-messages.js';
+import { activeUpgradeQuery, upgradeProgressQuery, type UpgradeProgress } from '../../src/workflows/upgrade-messages.js';
+import { planeWorkflowId } from '../../src/domain/workflow-ids.js';
 import { OPERATION, OPERATION_STEP, PLANE_NAME } from '../../src/temporal/search-attributes.js';
 import { upgradeView } from '../../src/dashboard/upgrade-progress.js';
 
@@ -27,6 +29,7 @@ const BAD = '2026.10.1-broken';
 const GOOD = '2026.10.2';
 const GOOD_AFTER_KILL = '2026.11.0';
 const ABORTED = '2026.12.0';
+const AFTER_TERMINATE = '2027.1.0';
 
 let stack: E2EStack;
 
@@ -239,5 +242,20 @@ describe('rolling upgrade of 10 agents', () => {
     const again = await stack.cli(['planes', 'upgrade-control', '--plane', plane.name, '--resume', '--json']);
     expect(again.code).toBe(1);
     expect(json<{ error: { code: string } }>(again).error.code).toBe('NO_UPGRADE_RUNNING');
+  }, 60_000);
+
+  it('lets the next upgrade start after one was terminated from outside', async () => {
+    const started = await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', AFTER_TERMINATE, '--no-wait', '--json']);
+    expect(started.code, started.stderr).toBe(0);
+    const workflowId = `upgrade/${plane.name}/5`;
+    expect(json(started)).toMatchObject({ workflowId });
+    await stack.client.workflow.getHandle(workflowId).terminate('test: an operator ended it by hand');
+    const entity = stack.client.workflow.getHandle(planeWorkflowId(plane.name));
+    await until(() => entity.query(activeUpgradeQuery), (a) => a.workflowId === null, 10_000);
+
+    const r = await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', AFTER_TERMINATE, '--canary', '0', '--max-unavailable', '5', '--health-timeout', '60s', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(json(r)).toMatchObject({ workflowId: `upgrade/${plane.name}/6`, state: 'completed' });
+    await expectAllOn(AFTER_TERMINATE);
   }, 60_000);
 });
