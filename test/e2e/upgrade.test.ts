@@ -245,11 +245,14 @@ describe('rolling upgrade of 10 agents', () => {
   }, 60_000);
 
   it('lets the next upgrade start after one was terminated from outside', async () => {
-    const started = await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', AFTER_TERMINATE, '--no-wait', '--json']);
-    expect(started.code, started.stderr).toBe(0);
+    const follow = stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', AFTER_TERMINATE, '--json']);
     const workflowId = `upgrade/${plane.name}/5`;
-    expect(json(started)).toMatchObject({ workflowId });
+    await until(() => progressOf(workflowId), (p) => p.step >= 1, 30_000);
     await stack.client.workflow.getHandle(workflowId).terminate('test: an operator ended it by hand');
+    // The CLI following it stops too (a terminated run never reports an end state of its own).
+    const followed = await follow;
+    expect(followed.code, followed.stdout + followed.stderr).toBe(1);
+    expect(json<{ error: { message: string } }>(followed).error.message).toContain(workflowId);
     const entity = stack.client.workflow.getHandle(planeWorkflowId(plane.name));
     await until(() => entity.query(activeUpgradeQuery), (a) => a.workflowId === null, 10_000);
 

@@ -45,27 +45,38 @@ export function formatUpgrade(p: UpgradeProgress): string {
 
 export async function followUpgrade(client: Client, workflowId: string, out: Output): Promise<UpgradeProgress> {
   const handle = client.workflow.getHandle(workflowId);
+  // Followed until the workflow closes, however it closes (a terminated one never reports an end state).
+  let closed = false;
+  const outcome = handle.result().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  void outcome.finally(() => (closed = true));
   let last = '';
-  let progress: UpgradeProgress | undefined;
-  for (;;) {
+  const show = async (): Promise<UpgradeProgress | undefined> => {
     try {
-      progress = await handle.query(upgradeProgressQuery);
+      const p = await handle.query(upgradeProgressQuery);
+      const line = formatUpgrade(p);
+      if (line !== last) out.progress((last = line));
+      return p;
     } catch {
       // Its first workflow task has not run yet.
+      return undefined;
     }
-    if (progress) {
-      const line = formatUpgrade(progress);
-      if (line !== last) out.progress((last = line));
-      if (['completed', 'failed', 'cancelled'].includes(progress.state)) break;
-    }
-    await sleep(500);
+  };
+  while (!closed) {
+    await show();
+    await Promise.race([sleep(500), outcome]);
   }
-  try {
-    await handle.result();
-  } catch (error) {
-    const failure = error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure ? error.cause : undefined;
-    throw new OperationFailedError(failure?.message ?? (error instanceof Error ? error.message : String(error)), failure?.type ?? 'FAILED');
+  const progress = await show();
+  const error = await outcome;
+  if (error !== undefined) {
+    const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+    const failure = cause instanceof ApplicationFailure ? cause : undefined;
+    const message = failure?.message ?? (cause ? `upgrade ${workflowId} ended: ${cause.message}` : error instanceof Error ? error.message : String(error));
+    throw new OperationFailedError(message, failure?.type ?? 'FAILED');
   }
+  if (!progress) throw new OperationFailedError(`upgrade ${workflowId} ended but its progress could not be read`, 'FAILED');
   return progress;
 }
 
