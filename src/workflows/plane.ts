@@ -237,7 +237,8 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
           { key: OPERATION, value: 'upgrade-plane' },
         ],
       });
-      // Its own report clears it first; this covers an upgrade terminated or timed out (in this run).
+      // Its own report clears it first; this covers an upgrade terminated or timed out (the entity does
+      // not continue-as-new while one runs, so this run sees it end).
       const ended = () => {
         if (activeUpgrade === workflowId) activeUpgrade = undefined;
       };
@@ -318,8 +319,11 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
   }
 
   for (;;) {
+    // Not while an upgrade runs: this run watches it end (terminated included), which a new run cannot.
     await condition(
-      () => (phase === 'Destroying' && roster.size === 0) || (workflowInfo().continueAsNewSuggested && allHandlersFinished()),
+      () =>
+        (phase === 'Destroying' && roster.size === 0) ||
+        (workflowInfo().continueAsNewSuggested && allHandlersFinished() && activeUpgrade === undefined),
     );
     if (phase === 'Destroying' && roster.size === 0) break;
     await continueAsNew<typeof plane>({
