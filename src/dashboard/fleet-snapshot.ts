@@ -5,6 +5,7 @@
  * secret value. The page's components read exactly these fields (src/dashboard/web/).
  */
 import type { AgentStatusState } from '../cli/planes/status.js';
+import type { AgentUpgradeState, StageState } from '../workflows/upgrade-messages.js';
 
 export type AgentHealth = 'healthy' | 'unhealthy' | 'starting' | 'unknown';
 
@@ -34,7 +35,7 @@ export interface AgentView {
   readonly workflow: WorkflowLink;
 }
 
-export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'rolled-back';
+export type StepState = StageState;
 
 export interface UpgradeWaveView {
   readonly index: number;
@@ -42,10 +43,18 @@ export interface UpgradeWaveView {
   readonly state: StepState;
 }
 
+/** One agent's place in an upgrade: the version it left and where it is now. */
+export interface UpgradeAgentView {
+  readonly name: string;
+  readonly fromVersion: string | null;
+  readonly state: AgentUpgradeState;
+  readonly error: string | null;
+}
+
 /**
- * A running (or just finished) upgradePlane workflow, read from its `progress` Query. The base fields are
- * OperationProgress (src/workflows/progress.ts); the upgrade-specific ones are optional so that any
- * upgrade workflow that answers `progress` shows at least its step.
+ * A running (or just finished) upgradePlane workflow, read from its `progress` Query (UpgradeProgress in
+ * src/workflows/upgrade-messages.ts). A field the answer lacks takes a neutral default, so a run the
+ * worker cannot answer for still shows its status and link.
  */
 export interface UpgradeView {
   readonly workflow: WorkflowLink;
@@ -57,13 +66,19 @@ export interface UpgradeView {
   readonly totalSteps: number;
   readonly stepName: string;
   readonly steps: readonly string[];
+  /** The versions the agents ran before, comma-separated when they differed. */
   readonly fromVersion: string | null;
   readonly toVersion: string | null;
+  readonly maxUnavailable: number | null;
   readonly canary: { readonly agents: readonly string[]; readonly state: StepState } | null;
   readonly waves: readonly UpgradeWaveView[];
+  readonly agents: readonly UpgradeAgentView[];
   readonly halted: boolean;
   readonly haltReason: string | null;
   readonly paused: boolean;
+  readonly aborted: boolean;
+  /** While rolling back after a halt: the agent being returned to its previous version. */
+  readonly undoing: string | null;
   readonly rolledBack: boolean;
   readonly error: string | null;
   /** Set when the progress Query could not be answered (no worker, timeout): the rest is then defaults. */

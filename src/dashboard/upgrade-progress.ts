@@ -1,21 +1,22 @@
 /**
- * Upgrades as the dashboard sees them: upgradePlane workflows found through Temporal visibility (one list
- * call for the whole fleet, grouped by the PlaneName search attribute), each asked for its `progress`
- * Query. The Query's base shape is OperationProgress (src/workflows/progress.ts); the upgrade adds
- * optional fields, read here tolerantly so that the page shows whatever the workflow reports:
- *
- *   fromVersion?, toVersion?: string
- *   canary?: { agents: string[]; state: 'pending' | 'running' | 'done' | 'failed' | 'rolled-back' }
- *   waves?: { index: number; agents: string[]; state: <same> }[]
- *   halted?: boolean; haltReason?: string; paused?: boolean; rolledBack?: boolean
+ * Upgrades as the dashboard sees them: upgradePlane workflows of this deployment's task queue found
+ * through Temporal visibility (one list call for the whole fleet, grouped by the PlaneName search
+ * attribute), each asked for its `progress` Query, whose answer is UpgradeProgress
+ * (src/workflows/upgrade-messages.ts): OperationProgress plus versions, canary, waves, per-agent states,
+ * paused/aborted/halted/rolled back. The answer crosses a process boundary from whatever worker build
+ * runs, so it is read field by field: a missing or mistyped field takes a neutral default instead of
+ * breaking the page.
  *
  * A finished upgrade stays on the page for RECENT_WINDOW_MS; its final progress is read once and kept
  * (a closed run never changes), so showing it costs no replay per refresh.
  */
 import type { Client, WorkflowExecutionInfo, WorkflowExecutionStatusName } from '@temporalio/client';
 import { PLANE_NAME } from '../temporal/search-attributes.js';
-import { webUiWorkflowUrl, type StepState, type UpgradeView, type UpgradeWaveView } from './fleet-snapshot.js';
+import { taskQueueFromEnv } from '../temporal/task-queue.js';
+import { upgradeProgressQuery, type AgentUpgradeState } from '../workflows/upgrade-messages.js';
+import { webUiWorkflowUrl, type StepState, type UpgradeAgentView, type UpgradeView, type UpgradeWaveView } from './fleet-snapshot.js';
 
+/** The workflow type of src/workflows/upgrade-plane.ts (its function name). */
 export const UPGRADE_WORKFLOW_TYPE = 'upgradePlane';
 export const RECENT_WINDOW_MS = 60 * 60 * 1000;
 
@@ -24,6 +25,8 @@ export interface UpgradeSources {
   readonly namespace: string;
   readonly webUiUrl: string | null;
   readonly queryTimeoutMs: number;
+  /** Only upgrades of this task queue are this deployment's (default: taskQueueFromEnv(), as the CLI). */
+  readonly taskQueue?: string;
 }
 
 const STATUS_NAMES: Readonly<Partial<Record<WorkflowExecutionStatusName, UpgradeView['status']>>> = {
@@ -37,12 +40,17 @@ const STATUS_NAMES: Readonly<Partial<Record<WorkflowExecutionStatusName, Upgrade
 };
 
 const STEP_STATES: readonly StepState[] = ['pending', 'running', 'done', 'failed', 'rolled-back'];
+const AGENT_STATES: readonly AgentUpgradeState[] = ['pending', 'snapshotting', 'upgrading', 'upgraded', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed'];
 
 export class UpgradeTracker {
   /** Final views of closed runs, by run id. */
   private readonly closed = new Map<string, UpgradeView>();
 
-  constructor(private readonly sources: UpgradeSources) {}
+  private readonly taskQueue: string;
+
+  constructor(private readonly sources: UpgradeSources) {
+    this.taskQueue = sources.taskQueue ?? taskQueueFromEnv();
+  }
 
   /**
    * The upgrade to show per plane: the running one, else the most recent one closed within the window.
@@ -50,7 +58,10 @@ export class UpgradeTracker {
    */
   async byPlane(now: number): Promise<Map<string, UpgradeView>> {
     const since = new Date(now - RECENT_WINDOW_MS).toISOString();
-    const query = `WorkflowType = '${UPGRADE_WORKFLOW_TYPE}' AND (ExecutionStatus = 'Running' OR CloseTime > '${since}')`;
+    // The task queue keeps another deployment's upgrades (sharing the namespace) off this fleet's page.
+    const query =
+      `WorkflowType = '${UPGRADE_WORKFLOW_TYPE}' AND TaskQueue = '${this.taskQueue}'` +
+      ` AND (ExecutionStatus = 'Running' OR CloseTime > '${since}')`;
     const newest = new Map<string, WorkflowExecutionInfo>();
     for await (const info of this.sources.temporal.workflow.list({ query })) {
       const plane = info.typedSearchAttributes.get(PLANE_NAME) ?? planeFromWorkflowId(info.workflowId);
@@ -78,7 +89,7 @@ export class UpgradeTracker {
     let queryError: string | null = null;
     try {
       const handle = this.sources.temporal.workflow.getHandle(info.workflowId, info.runId);
-      progress = await this.sources.temporal.connection.withDeadline(Date.now() + this.sources.queryTimeoutMs, () => handle.query<unknown>('progress'));
+      progress = await this.sources.temporal.connection.withDeadline(Date.now() + this.sources.queryTimeoutMs, () => handle.query<unknown>(upgradeProgressQuery.name));
     } catch (error) {
       queryError = `progress query failed: ${firstLine(error)}`;
     }
@@ -110,7 +121,6 @@ type Known = Pick<UpgradeView, 'workflow' | 'status' | 'startedAt' | 'closedAt' 
 /** Reads a `progress` answer field by field: a missing or mistyped field takes its default. */
 export function upgradeView(progress: unknown, known: Known): UpgradeView {
   const p = isRecord(progress) ? progress : {};
-  const error = isRecord(p.error) ? [text(p.error.type), text(p.error.message)].filter(Boolean).join(': ') || null : null;
   return {
     ...known,
     state: text(p.state) ?? (known.status === 'Running' ? 'running' : known.status.toLowerCase()),
@@ -120,14 +130,32 @@ export function upgradeView(progress: unknown, known: Known): UpgradeView {
     steps: names(p.steps),
     fromVersion: text(p.fromVersion),
     toVersion: text(p.toVersion),
+    maxUnavailable: whole(p.maxUnavailable),
     canary: isRecord(p.canary) ? { agents: names(p.canary.agents), state: stepState(p.canary.state) } : null,
     waves: Array.isArray(p.waves) ? p.waves.flatMap((w: unknown, i) => (isRecord(w) ? [wave(w, i)] : [])) : [],
+    agents: Array.isArray(p.agents) ? p.agents.flatMap((a: unknown) => (isRecord(a) && text(a.name) ? [agent(a)] : [])) : [],
     halted: p.halted === true,
     haltReason: text(p.haltReason),
     paused: p.paused === true,
+    aborted: p.aborted === true,
+    undoing: text(p.undoing),
     rolledBack: p.rolledBack === true,
-    error,
+    error: failure(p.error),
   };
+}
+
+function agent(a: Record<string, unknown>): UpgradeAgentView {
+  return {
+    name: text(a.name) ?? '',
+    fromVersion: text(a.fromVersion),
+    state: AGENT_STATES.find((s) => s === a.state) ?? 'pending',
+    error: failure(a.error),
+  };
+}
+
+/** `{ type, message }` → "TYPE: message"; anything else → null. */
+function failure(value: unknown): string | null {
+  return isRecord(value) ? [text(value.type), text(value.message)].filter(Boolean).join(': ') || null : null;
 }
 
 function wave(w: Record<string, unknown>, position: number): UpgradeWaveView {

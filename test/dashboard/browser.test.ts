@@ -2,7 +2,8 @@
  * Issue 7 in a real headless browser (Debian's chromium through playwright-core) against a real stack:
  * CLI → Temporal → worker → emulator (whose guest simulator reports heartbeats), and the dashboard
  * reading it. The page lists the demo plane's agents with their states; an agent whose heartbeat stops
- * turns Unhealthy without a reload; a running upgrade's progress advances on the page; no secret value
+ * turns Unhealthy without a reload; a real upgrade started with `planes upgrade` (its canary failing the
+ * health check) advances on the page from canary to halted and rolled back; no secret value
  * set with `planes secrets set` ever reaches the page or its API. Screenshots of the overview and of a
  * plane during an upgrade are written to the run folder, and to docs/ with AGENTS_PLANE_UPDATE_SCREENSHOTS=1.
  */
@@ -17,12 +18,9 @@ import { agentResourceNames } from '../../src/domain/resource-names.js';
 import { waitForOperation } from '../../src/gcp/operations.js';
 import type { AgentName, PlaneName, ProjectId, SecretKey } from '../../src/domain/names.js';
 import { projectRoot } from '../../src/runtime/project-root.js';
-import { bundleWorkflowsToFile } from '../../src/runtime/workflow-bundle.js';
-import { PLANE_NAME } from '../../src/temporal/search-attributes.js';
 import { parseJson as json } from '../setup/cli.js';
-import { createInProcessWorker, testDir, uniqueName } from '../setup/harness.js';
+import { testDir } from '../setup/harness.js';
 import { launchChromium, type TestBrowser } from '../support/chromium.js';
-import type { FixtureUpgradeInput } from './fixtures/upgrade-plane.js';
 import { DashboardStack } from './support/dashboard-stack.js';
 import { openEventStream } from './support/http.js';
 
@@ -41,6 +39,8 @@ const DEMO: PlaneFixture = {
 };
 const RESEARCH: PlaneFixture = { name: 'research' as PlaneName, region: 'europe-west1', zone: 'europe-west1-b', agents: [['dana', 'dana@example.com'], ['eli', 'eli@example.org']] };
 const SECRET_VALUE = 'sk-ant-DASHBOARD-canary-5e1d0c7b93';
+/** A version the emulator's guests install but never report healthy on. */
+const BROKEN_VERSION = '2026.10.1-broken';
 
 let stack: DashboardStack;
 let dashboard: RunningDashboard;
@@ -132,50 +132,52 @@ describe('the dashboard in a browser', () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same document');
   });
 
-  it("shows a running upgrade's progress advancing on the page", async () => {
-    const bundlePath = join(await testDir('upgrade-fixture'), 'bundle.js');
-    await bundleWorkflowsToFile(join(import.meta.dirname, 'fixtures', 'upgrade-plane.ts'), bundlePath);
-    const taskQueue = uniqueName('tq-upgrade-fixture');
-    const { worker, close } = await createInProcessWorker({ taskQueue, workflowBundlePath: bundlePath, address: stack.server.address });
-    // From the version the agents really run to the next patch release.
+  it("shows a real upgrade's progress advancing on the page: canary running, then halted and rolled back", async () => {
+    // From the version the agents really run to one the emulator's guests fail the health check on.
     const plane = (await (await fetch(new URL('/api/planes/demo', dashboard.url))).json()) as PlaneView;
     const running = plane.agents[0]!.agentVersion!;
-    const next = running.replace(/\d+$/, (patch) => String(Number(patch) + 1));
-    const input: FixtureUpgradeInput = { fromVersion: running, toVersion: next, canary: ['alice'], waves: [['bob'], ['carol']] };
-    await worker.runUntil(async () => {
-      const handle = await stack.client.workflow.start('upgradePlane', {
-        taskQueue,
-        workflowId: 'upgrade/demo/1',
-        args: [input],
-        typedSearchAttributes: [{ key: PLANE_NAME, value: DEMO.name }],
-      });
-      const step = page.locator('[data-testid=upgrade-step]');
-      await expect.poll(() => step.getAttribute('data-step'), { timeout: 20_000 }).toBe('1');
-      expect(await page.locator('[data-testid=upgrade-versions]').textContent()).toBe(`${running} → ${next}`);
-      expect(await page.locator('[data-testid=canary]').getAttribute('data-state')).toBe('running');
+    await stack.emulator.admin('guest', { failingVersions: [BROKEN_VERSION] });
+    // The health timeout is how long the canary stays on the page as running before the halt.
+    const started = await stack.cli([
+      'planes', 'upgrade', '--plane', DEMO.name, '--version', BROKEN_VERSION,
+      '--canary', '1', '--max-unavailable', '1', '--health-timeout', '20s', '--no-wait', '--json',
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    const workflowId = `upgrade/${DEMO.name}/1`;
+    expect(json(started)).toMatchObject({ workflowId });
 
-      await handle.signal('advance');
-      await expect.poll(() => step.getAttribute('data-step'), { timeout: 20_000 }).toBe('2');
-      expect(await page.locator('[data-testid=canary]').getAttribute('data-state')).toBe('done');
-      expect(await page.locator('[data-testid=wave]').first().getAttribute('data-state')).toBe('running');
-      expect(await step.textContent()).toContain('wave 1');
-      await screenshot('dashboard-plane-upgrade.png');
-      // The overview shows the running upgrade too (in-page there and back).
-      await page.locator('a[data-nav][href="/"]').first().click();
-      await expect.poll(() => page.locator('[data-testid=plane-row][data-plane=demo] [data-testid=upgrade-summary]').textContent(), { timeout: 10_000 }).toBe('step 2/4');
-      await screenshot('dashboard-overview.png');
-      await page.locator('[data-testid=plane-row][data-plane=demo] a[data-nav]').first().click();
+    // The canary (alice, first by name) is being upgraded; the waves wait.
+    const canary = page.locator('[data-testid=canary]');
+    const agentState = (agent: string) => page.locator(`[data-testid=upgrade-agent][data-agent=${agent}]`).getAttribute('data-state');
+    await expect.poll(() => agentState('alice'), { timeout: 15_000 }).toBe('upgrading');
+    expect(await canary.getAttribute('data-state')).toBe('running');
+    expect(await page.locator('[data-testid=upgrade-step]').getAttribute('data-step')).toBe('1');
+    expect(await page.locator('[data-testid=upgrade-versions]').textContent()).toBe(`${running} → ${BROKEN_VERSION}`);
+    expect(await page.locator('[data-testid=upgrade-state]').textContent()).toBe('Running');
+    expect(await page.locator('[data-testid=wave]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['pending', 'pending']);
+    expect(await agentState('bob')).toBe('pending');
+    expect(await agentState('carol')).toBe('pending');
+    expect(await page.locator('[data-testid=upgrade-panel] [data-testid=workflow-link]').getAttribute('href')).toBe(
+      `${stack.server.webUiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`,
+    );
+    await screenshot('dashboard-plane-upgrade.png');
+    // The overview shows the running upgrade too (in-page there and back).
+    await page.locator('a[data-nav][href="/"]').first().click();
+    await expect.poll(() => page.locator('[data-testid=plane-row][data-plane=demo] [data-testid=upgrade-summary]').textContent(), { timeout: 10_000 }).toBe('step 1/3');
+    await screenshot('dashboard-overview.png');
+    await page.locator('[data-testid=plane-row][data-plane=demo] a[data-nav]').first().click();
 
-      await handle.signal('halt', 'bob failed its health check');
-      await expect.poll(() => page.locator('[data-testid=upgrade-halted]').textContent(), { timeout: 20_000 }).toContain('bob failed its health check');
-      expect(await page.locator('[data-testid=upgrade-state]').textContent()).toBe('Halted');
-
-      await handle.signal('rollBack');
-      await handle.result();
-      await expect.poll(() => page.locator('[data-testid=upgrade-state]').textContent(), { timeout: 20_000 }).toBe('Rolled back');
-    });
-    await close();
-  });
+    // The canary never reports healthy on the broken version: the rollout halts and alice goes back.
+    await expect.poll(() => page.locator('[data-testid=upgrade-state]').textContent(), { timeout: 60_000, interval: 500 }).toBe('Rolled back');
+    expect(await page.locator('[data-testid=upgrade-halted]').textContent()).toContain('AGENT_NOT_HEALTHY');
+    expect(await canary.getAttribute('data-state')).toBe('rolled-back');
+    expect(await agentState('alice')).toBe('rolled-back');
+    expect(await page.locator('[data-testid=upgrade-panel]').getAttribute('data-status')).toBe('Failed');
+    expect(await page.locator('[data-testid=upgrade-rolled-back]').textContent()).toBe(`Rolled back to ${running}`);
+    expect(await page.locator('[data-testid=wave]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['pending', 'pending']);
+    // And the agent row itself runs the old version again.
+    await expect.poll(() => row('alice').locator('[data-testid=agent-version]').textContent(), { timeout: 20_000 }).toBe(running);
+  }, 120_000);
 
   it('never shows a secret value set through `planes secrets set`, in the page or its API', async () => {
     const set = await stack.cli(['planes', 'secrets', 'set', '--plane', DEMO.name, '--agent', 'alice', '--key', 'ANTHROPIC_API_KEY', '--json'], {

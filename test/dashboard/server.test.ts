@@ -14,6 +14,7 @@ import { startDashboardServer, type RunningDashboard } from '../../src/dashboard
 import { SnapshotPoller } from '../../src/dashboard/snapshot-poller.js';
 import { StaticFiles } from '../../src/dashboard/static-files.js';
 import { upgradeView } from '../../src/dashboard/upgrade-progress.js';
+import type { UpgradeProgress } from '../../src/workflows/upgrade-messages.js';
 import { InvalidInputError } from '../../src/domain/invalid-input.js';
 import { openEventStream, rawRequest } from './support/http.js';
 
@@ -235,44 +236,69 @@ describe("the dashboard's Google clients", () => {
 describe('upgrade progress as the page reads it', () => {
   const known = { workflow: { workflowId: 'upgrade/p/1', url: null }, status: 'Running' as const, startedAt: null, closedAt: null, queryError: null };
 
-  it('takes the OperationProgress shape with the upgrade fields', () => {
-    const view = upgradeView(
-      {
-        operation: 'upgrade',
-        state: 'running',
-        step: 2,
-        totalSteps: 4,
-        stepName: 'wave 1',
-        steps: ['canary', 'wave 1', 'wave 2', 'verify'],
-        fromVersion: '1.0.0',
-        toVersion: '1.1.0',
-        canary: { agents: ['a'], state: 'done' },
-        waves: [{ index: 1, agents: ['b', 'c'], state: 'running' }, { agents: ['d'], state: 'pending' }],
-        halted: true,
-        haltReason: 'canary unhealthy',
-        rolledBack: false,
-        error: { type: 'HEALTH_GATE', message: 'b failed its health check' },
-      },
-      known,
-    );
-    expect(view).toMatchObject({
+  it('reads the upgrade workflow’s progress answer: versions, stages, per-agent states, halt and rollback', () => {
+    // Typed as the workflow's Query declares it, so a change of the real shape breaks this at compile time.
+    const progress: UpgradeProgress = {
+      operation: 'upgrade-plane',
+      state: 'compensating',
       step: 2,
-      totalSteps: 4,
+      totalSteps: 3,
       stepName: 'wave 1',
+      steps: ['canary', 'wave 1', 'wave 2'],
+      undoing: 'b',
+      error: { type: 'AGENT_NOT_HEALTHY', message: 'agent b did not report healthy' },
       fromVersion: '1.0.0',
       toVersion: '1.1.0',
+      maxUnavailable: 2,
       canary: { agents: ['a'], state: 'done' },
-      waves: [{ index: 1, agents: ['b', 'c'], state: 'running' }, { index: 2, agents: ['d'], state: 'pending' }],
+      waves: [{ index: 1, agents: ['b', 'c'], state: 'failed' }, { index: 2, agents: ['d'], state: 'pending' }],
+      agents: [
+        { name: 'a', fromVersion: '1.0.0', state: 'upgraded', snapshot: 'snap-a', unavailable: [{ from: 1, to: 2 }] },
+        { name: 'b', fromVersion: '1.0.0', state: 'rolling-back', unavailable: [{ from: 3 }], error: { type: 'AGENT_NOT_HEALTHY', message: 'unhealthy' } },
+        { name: 'c', fromVersion: '1.0.0', state: 'upgraded', unavailable: [] },
+        { name: 'd', fromVersion: '1.0.0', state: 'pending', unavailable: [] },
+      ],
+      paused: false,
+      aborted: false,
       halted: true,
-      haltReason: 'canary unhealthy',
+      haltReason: 'AGENT_NOT_HEALTHY: agent b did not report healthy',
       rolledBack: false,
-      error: 'HEALTH_GATE: b failed its health check',
+    };
+    expect(upgradeView(progress, known)).toEqual({
+      ...known,
+      state: 'compensating',
+      step: 2,
+      totalSteps: 3,
+      stepName: 'wave 1',
+      steps: ['canary', 'wave 1', 'wave 2'],
+      fromVersion: '1.0.0',
+      toVersion: '1.1.0',
+      maxUnavailable: 2,
+      canary: { agents: ['a'], state: 'done' },
+      waves: [{ index: 1, agents: ['b', 'c'], state: 'failed' }, { index: 2, agents: ['d'], state: 'pending' }],
+      agents: [
+        { name: 'a', fromVersion: '1.0.0', state: 'upgraded', error: null },
+        { name: 'b', fromVersion: '1.0.0', state: 'rolling-back', error: 'AGENT_NOT_HEALTHY: unhealthy' },
+        { name: 'c', fromVersion: '1.0.0', state: 'upgraded', error: null },
+        { name: 'd', fromVersion: '1.0.0', state: 'pending', error: null },
+      ],
+      halted: true,
+      haltReason: 'AGENT_NOT_HEALTHY: agent b did not report healthy',
+      paused: false,
+      aborted: false,
+      undoing: 'b',
+      rolledBack: false,
+      error: 'AGENT_NOT_HEALTHY: agent b did not report healthy',
     });
   });
 
   it('shows what it can of any other answer', () => {
-    expect(upgradeView(undefined, known)).toMatchObject({ state: 'running', step: 0, totalSteps: 0, canary: null, waves: [], halted: false, rolledBack: false, error: null });
-    const odd = upgradeView({ step: -1, totalSteps: 'four', canary: 'a', waves: [null, { state: 'exploded', agents: [1, 'x'] }], halted: 'yes' }, known);
-    expect(odd).toMatchObject({ step: 0, totalSteps: 0, canary: null, waves: [{ index: 2, agents: ['x'], state: 'pending' }], halted: false });
+    expect(upgradeView(undefined, known)).toMatchObject({ state: 'running', step: 0, totalSteps: 0, canary: null, waves: [], agents: [], halted: false, rolledBack: false, error: null });
+    const odd = upgradeView(
+      { step: -1, totalSteps: 'four', canary: 'a', waves: [null, { state: 'exploded', agents: [1, 'x'] }], halted: 'yes', agents: [{ state: 'upgraded' }, { name: 'x', state: 'melted' }], maxUnavailable: 'two' },
+      known,
+    );
+    expect(odd).toMatchObject({ step: 0, totalSteps: 0, canary: null, waves: [{ index: 2, agents: ['x'], state: 'pending' }], halted: false, maxUnavailable: null });
+    expect(odd.agents).toEqual([{ name: 'x', fromVersion: null, state: 'pending', error: null }]);
   });
 });

@@ -1,131 +1,81 @@
 /**
- * How the dashboard finds and reads upgrades, on the run's real Temporal: an upgradePlane workflow (the
- * test fixture, on its own task queue) is found through visibility by its PlaneName, its `progress` Query
- * is read as it advances, halts, completes or rolls back; a finished run is read once and kept; a run
- * whose worker is gone costs at most the query timeout.
+ * How the dashboard finds upgrades, on the run's real Temporal: upgradePlane runs are found through
+ * visibility by their PlaneName (or, without it, their `upgrade/<plane>/<n>` id), only on the
+ * deployment's own task queue; a run whose worker is gone costs at most the query timeout and says so.
+ * No worker runs here, so the runs never progress: reading a real upgrade's progress as it advances is
+ * the browser test's (test/dashboard/browser.test.ts), on the real product workflows.
  */
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpgradeView } from '../../src/dashboard/fleet-snapshot.js';
-import { UpgradeTracker } from '../../src/dashboard/upgrade-progress.js';
-import { bundleWorkflowsToFile } from '../../src/runtime/workflow-bundle.js';
+import { UPGRADE_WORKFLOW_TYPE, UpgradeTracker } from '../../src/dashboard/upgrade-progress.js';
 import { PLANE_NAME } from '../../src/temporal/search-attributes.js';
-import { connectTestClient, createInProcessWorker, eventually, testDir, uniqueName } from '../setup/harness.js';
-import type { FixtureUpgradeInput } from './fixtures/upgrade-plane.js';
-
-const INPUT: FixtureUpgradeInput = { fromVersion: '2026.1.0', toVersion: '2026.2.0', canary: ['alice'], waves: [['bob'], ['carol', 'dave']] };
+import { connectTestClient, eventually, uniqueName } from '../setup/harness.js';
 
 let client: Client;
-let bundlePath: string;
-let taskQueue: string;
-let worker: Worker;
-let running: Promise<void>;
-let closeWorker: () => Promise<void>;
+const started: string[] = [];
 
 beforeAll(async () => {
   client = await connectTestClient();
-  bundlePath = join(await testDir('upgrade-fixture'), 'bundle.js');
-  await bundleWorkflowsToFile(join(import.meta.dirname, 'fixtures', 'upgrade-plane.ts'), bundlePath);
-  taskQueue = uniqueName('tq-dashboard-upgrade');
-  const created = await createInProcessWorker({ taskQueue, workflowBundlePath: bundlePath });
-  worker = created.worker;
-  closeWorker = created.close;
-  running = worker.run();
-}, 120_000);
+});
 
 afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running;
-  await closeWorker?.();
+  await Promise.all(started.map((id) => client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
   await client?.connection.close();
 });
 
-async function startUpgrade(plane: string) {
-  return client.workflow.start('upgradePlane', {
+/** An upgradePlane run no worker will pick up (its input is never read). */
+async function startUpgrade(plane: string, taskQueue: string, options: { searchAttribute: boolean }): Promise<string> {
+  const workflowId = `upgrade/${plane}/1`;
+  await client.workflow.start(UPGRADE_WORKFLOW_TYPE, {
     taskQueue,
-    workflowId: `upgrade/${plane}/1`,
-    args: [INPUT],
-    typedSearchAttributes: [{ key: PLANE_NAME, value: plane }],
+    workflowId,
+    args: [],
+    ...(options.searchAttribute ? { typedSearchAttributes: [{ key: PLANE_NAME, value: plane }] } : {}),
   });
-}
-
-/** Polls the tracker until the plane's upgrade view satisfies `ready`. */
-async function viewWhen(tracker: UpgradeTracker, plane: string, ready: (v: UpgradeView) => boolean, what: string): Promise<UpgradeView> {
-  return eventually(async () => {
-    const view = (await tracker.byPlane(Date.now())).get(plane);
-    return view && ready(view) ? view : undefined;
-  }, what);
+  started.push(workflowId);
+  return workflowId;
 }
 
 describe('upgrades on the dashboard', () => {
-  it('finds a running upgrade by its plane and follows its progress to completion', async () => {
-    const plane = uniqueName('up');
-    const tracker = new UpgradeTracker({ temporal: client, namespace: 'default', webUiUrl: 'http://127.0.0.1:8233', queryTimeoutMs: 5_000 });
-    const handle = await startUpgrade(plane);
+  it("lists only its own task queue's upgrades, and bounds a progress query that no worker answers", async () => {
+    const queue = uniqueName('tq-dashboard-upgrades');
+    const ours = uniqueName('up');
+    const unlabelled = uniqueName('ul');
+    const theirs = uniqueName('other');
+    const workflowId = await startUpgrade(ours, queue, { searchAttribute: true });
+    await startUpgrade(unlabelled, queue, { searchAttribute: false });
+    await startUpgrade(theirs, uniqueName('tq-other-deployment'), { searchAttribute: true });
+    const tracker = new UpgradeTracker({ temporal: client, namespace: 'default', webUiUrl: 'http://127.0.0.1:8233', queryTimeoutMs: 1_000, taskQueue: queue });
 
-    const first = await viewWhen(tracker, plane, (v) => v.step === 1, 'the upgrade at its canary');
-    expect(first).toMatchObject({
+    const began = Date.now();
+    const views = await eventually(async () => {
+      const byPlane = await tracker.byPlane(Date.now());
+      return byPlane.has(ours) && byPlane.has(unlabelled) ? byPlane : undefined;
+    }, 'both upgrades of the queue');
+    // Two unanswered queries run side by side: one timeout, not two, plus visibility.
+    expect(Date.now() - began).toBeLessThan(15_000);
+    expect(views.has(theirs)).toBe(false);
+    expect([...views.keys()].sort()).toEqual([ours, unlabelled].sort());
+
+    const view = views.get(ours) as UpgradeView;
+    expect(view).toMatchObject({
       status: 'Running',
-      totalSteps: 4,
-      stepName: 'canary',
-      fromVersion: '2026.1.0',
-      toVersion: '2026.2.0',
-      canary: { agents: ['alice'], state: 'running' },
-      waves: [{ index: 1, agents: ['bob'], state: 'pending' }, { index: 2, agents: ['carol', 'dave'], state: 'pending' }],
-      halted: false,
-      rolledBack: false,
-      queryError: null,
-      workflow: { workflowId: `upgrade/${plane}/1`, url: `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`upgrade/${plane}/1`)}` },
+      step: 0,
+      canary: null,
+      waves: [],
+      agents: [],
+      workflow: { workflowId, url: `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(workflowId)}` },
     });
-
-    await handle.signal('advance');
-    const second = await viewWhen(tracker, plane, (v) => v.step === 2, 'wave 1');
-    expect(second.canary?.state).toBe('done');
-    expect(second.waves.map((w) => w.state)).toEqual(['running', 'pending']);
-
-    await handle.signal('halt', 'bob failed its health check');
-    const halted = await viewWhen(tracker, plane, (v) => v.halted, 'the halt');
-    expect(halted).toMatchObject({ halted: true, haltReason: 'bob failed its health check', status: 'Running' });
-    expect(halted.waves[0]?.state).toBe('failed');
-
-    for (let i = 0; i < 3; i++) await handle.signal('advance');
-    await handle.result();
-    const done = await viewWhen(tracker, plane, (v) => v.status === 'Completed', 'the completed upgrade');
-    expect(done).toMatchObject({ step: 4, stepName: 'verify', closedAt: expect.any(String) });
-  });
-
-  it('shows a rolled-back upgrade after it closed, read once and kept', async () => {
-    const plane = uniqueName('rb');
-    const tracker = new UpgradeTracker({ temporal: client, namespace: 'default', webUiUrl: null, queryTimeoutMs: 5_000 });
-    const handle = await startUpgrade(plane);
-    await handle.signal('advance');
-    await handle.signal('rollBack');
-    expect(await handle.result()).toBe('rolled back');
-    const closed = await viewWhen(tracker, plane, (v) => v.status === 'Completed', 'the closed upgrade');
-    expect(closed).toMatchObject({ rolledBack: true, canary: { state: 'rolled-back' }, workflow: { url: null } });
-    // A closed run never changes: the next reads answer from memory, the same object.
-    const again = (await tracker.byPlane(Date.now())).get(plane);
-    expect(again).toBe(closed);
-  });
-
-  it('bounds a progress query whose workflow has no worker, and says so', async () => {
-    const plane = uniqueName('nw');
-    const orphanQueue = uniqueName('tq-no-worker');
-    await client.workflow.start('upgradePlane', {
-      taskQueue: orphanQueue,
-      workflowId: `upgrade/${plane}/1`,
-      args: [INPUT],
-      typedSearchAttributes: [{ key: PLANE_NAME, value: plane }],
-    });
-    const tracker = new UpgradeTracker({ temporal: client, namespace: 'default', webUiUrl: null, queryTimeoutMs: 1_000 });
-    const started = Date.now();
-    const view = await viewWhen(tracker, plane, () => true, 'the orphan upgrade');
-    expect(Date.now() - started).toBeLessThan(15_000);
-    expect(view.status).toBe('Running');
     expect(view.queryError).toMatch(/^progress query failed: /);
-    expect(view.step).toBe(0);
-    await client.workflow.getHandle(`upgrade/${plane}/1`).terminate('test over');
-  });
+
+    // The other deployment's upgrade is found by a tracker of its own queue: the filter, not visibility lag, hid it.
+    const otherQueue = (await client.workflow.getHandle(`upgrade/${theirs}/1`).describe()).taskQueue;
+    const other = new UpgradeTracker({ temporal: client, namespace: 'default', webUiUrl: null, queryTimeoutMs: 1_000, taskQueue: otherQueue });
+    const theirViews = await eventually(async () => {
+      const byPlane = await other.byPlane(Date.now());
+      return byPlane.has(theirs) ? byPlane : undefined;
+    }, 'the other queue’s upgrade');
+    expect([...theirViews.keys()]).toEqual([theirs]);
+  }, 60_000);
 });

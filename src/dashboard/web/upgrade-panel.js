@@ -1,5 +1,8 @@
 // @ts-check
-/** `<ap-upgrade-panel>`: a plane's running (or just finished) upgrade: step, canary, waves, halts, rollback. */
+/**
+ * `<ap-upgrade-panel>`: a plane's running (or just finished) upgrade: step, canary, waves with each
+ * agent's state, pause, halt, rollback.
+ */
 import { LitElement, css, html, nothing } from 'lit';
 import { ago } from './format.js';
 import { theme } from './theme.js';
@@ -7,9 +10,22 @@ import { workflowLink } from './workflow-link.js';
 
 /** @typedef {import('../fleet-snapshot.js').UpgradeView} UpgradeView */
 /** @typedef {import('../fleet-snapshot.js').StepState} StepState */
+/** @typedef {import('../fleet-snapshot.js').UpgradeAgentView} UpgradeAgentView */
 
 /** @type {Readonly<Record<StepState, string>>} */
 const STEP_TONE = { pending: 'idle', running: 'info', done: 'ok', failed: 'bad', 'rolled-back': 'warn' };
+
+/** @type {Readonly<Record<UpgradeAgentView['state'], string>>} */
+const AGENT_TONE = {
+  pending: 'idle',
+  snapshotting: 'info',
+  upgrading: 'info',
+  upgraded: 'ok',
+  failed: 'bad',
+  'rolling-back': 'warn',
+  'rolled-back': 'warn',
+  'rollback-failed': 'bad',
+};
 
 export class ApUpgradePanel extends LitElement {
   static properties = { upgrade: { attribute: false }, now: { type: Number } };
@@ -29,6 +45,8 @@ export class ApUpgradePanel extends LitElement {
       .wave { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; min-width: 120px; }
       .wave .title { font-size: 12px; font-weight: 600; margin-bottom: 4px; }
       .wave .agents { font-size: 12px; color: var(--muted); margin-top: 4px; }
+      .wave .agent { display: flex; justify-content: space-between; gap: 8px; margin-top: 4px; font-size: 12px; }
+      .wave .agent .badge { font-size: 11px; }
       .banner { margin-top: 12px; border-radius: 8px; padding: 8px 12px; }
     `,
   ];
@@ -54,6 +72,7 @@ export class ApUpgradePanel extends LitElement {
             ? html`<span class="versions mono" data-testid="upgrade-versions">${u.fromVersion ?? '?'} → ${u.toVersion ?? '?'}</span>`
             : nothing}
           <span class="badge ${tone}" data-testid="upgrade-state">${label}</span>
+          ${u.maxUnavailable !== null ? html`<span class="muted">at most ${u.maxUnavailable} unavailable</span>` : nothing}
           <span class="spacer"></span>
           <span class="muted">${u.startedAt ? `started ${ago(u.startedAt, this.now)}` : ''}</span>
           ${workflowLink(u.workflow, u.workflow.workflowId)}
@@ -69,11 +88,12 @@ export class ApUpgradePanel extends LitElement {
         </div>
         ${u.canary || u.waves.length > 0
           ? html`<div class="waves">
-              ${u.canary ? box('Canary', u.canary.agents, u.canary.state, 'canary') : nothing}
-              ${u.waves.map((w) => box(`Wave ${w.index}`, w.agents, w.state, 'wave'))}
+              ${u.canary ? box('Canary', u.canary.agents, u.canary.state, 'canary', u.agents) : nothing}
+              ${u.waves.map((w) => box(`Wave ${w.index}`, w.agents, w.state, 'wave', u.agents))}
             </div>`
           : nothing}
-        ${u.halted ? html`<div class="banner bad" data-testid="upgrade-halted">Halted${u.haltReason ? `: ${u.haltReason}` : ''}</div>` : nothing}
+        ${u.halted ? html`<div class="banner bad" data-testid="upgrade-halted">${u.aborted ? 'Aborted' : 'Halted'}${u.haltReason && !u.aborted ? `: ${u.haltReason}` : ''}</div>` : nothing}
+        ${u.undoing ? html`<div class="banner warn" data-testid="upgrade-undoing">Rolling back ${u.undoing} to its previous version</div>` : nothing}
         ${u.rolledBack ? html`<div class="banner warn" data-testid="upgrade-rolled-back">Rolled back to ${u.fromVersion ?? 'the previous version'}</div>` : nothing}
         ${u.error ? html`<div class="banner bad">${u.error}</div>` : nothing}
         ${u.queryError ? html`<div class="banner idle">${u.queryError}</div>` : nothing}
@@ -91,7 +111,8 @@ export class ApUpgradePanel extends LitElement {
 /** @param {UpgradeView} u @returns {[string, string]} */
 function headline(u) {
   if (u.rolledBack) return ['Rolled back', 'warn'];
-  if (u.halted) return ['Halted', 'bad'];
+  if (u.halted && u.status === 'Running') return ['Rolling back', 'warn'];
+  if (u.halted) return [u.aborted ? 'Aborted' : 'Halted', 'bad'];
   if (u.paused) return ['Paused', 'warn'];
   switch (u.status) {
     case 'Running':
@@ -112,12 +133,22 @@ function headline(u) {
  * @param {readonly string[]} agents
  * @param {StepState} state
  * @param {string} testid
+ * @param {readonly UpgradeAgentView[]} progress each agent's upgrade state (empty when unknown)
  */
-function box(title, agents, state, testid) {
+function box(title, agents, state, testid, progress) {
+  const byName = new Map(progress.map((a) => [a.name, a]));
   return html`<div class="wave" data-testid=${testid} data-state=${state}>
     <div class="title">${title}</div>
     <span class="badge ${STEP_TONE[state]}">${state}</span>
-    <div class="agents">${agents.length === 0 ? '—' : agents.join(', ')}</div>
+    ${agents.length === 0
+      ? html`<div class="agents">—</div>`
+      : agents.map((name) => {
+          const a = byName.get(name);
+          return html`<div class="agent" data-testid="upgrade-agent" data-agent=${name} data-state=${a?.state ?? 'unknown'} title=${a?.error ?? ''}>
+            <span class="mono">${name}</span>
+            ${a ? html`<span class="badge ${AGENT_TONE[a.state]}">${a.state}</span>` : nothing}
+          </div>`;
+        })}
   </div>`;
 }
 
