@@ -172,7 +172,8 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('[data-testid=upgrade-halted]').textContent()).toContain('AGENT_NOT_HEALTHY');
     expect(await canary.getAttribute('data-state')).toBe('rolled-back');
     expect(await agentState('alice')).toBe('rolled-back');
-    expect(await page.locator('[data-testid=upgrade-panel]').getAttribute('data-status')).toBe('Failed');
+    // The workflow closes (Failed, UPGRADE_HALTED) just after its progress says rolled back.
+    await expect.poll(() => page.locator('[data-testid=upgrade-panel]').getAttribute('data-status'), { timeout: 20_000 }).toBe('Failed');
     expect(await page.locator('[data-testid=upgrade-rolled-back]').textContent()).toBe(`Rolled back to ${running}`);
     expect(await page.locator('[data-testid=wave]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['pending', 'pending']);
     // And the agent row itself runs the old version again.
