@@ -8,6 +8,7 @@ import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { iam_v1 } from '@googleapis/iam';
 import { GoogleAuth, PassThroughClient } from 'google-auth-library';
+import { RateLimiter } from './rate-limiter.js';
 import { resilient, retryTransient } from './resilient.js';
 
 export interface GcpEndpoint {
@@ -38,6 +39,8 @@ export interface GcpClients {
   readonly iam: iam_v1.Iam;
   /** For the APIs without a client library (IAP): an authorised fetch against `baseUrl`. */
   readonly rest: RestClient;
+  /** The pacer every call of these clients goes through (undefined for raw clients). */
+  readonly limiter: RateLimiter | undefined;
   close(): Promise<void>;
 }
 
@@ -65,11 +68,18 @@ export interface GcpClientOptions {
    * clients exactly as they are, with Google's raw errors: for tests of the emulator's fidelity.
    */
   readonly resilient?: boolean;
+  /**
+   * Paces the clients' calls under the project's rate quotas (resilient clients only). Default: one
+   * limiter per createGcpClients call, configured from the environment (RateLimiter.fromEnv).
+   */
+  readonly limiter?: RateLimiter;
 }
 
 export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv(), options: GcpClientOptions = {}): GcpClients {
   const emulator = endpoint.emulatorUrl;
-  const wrap: typeof resilient = options.resilient === false ? (target) => target : resilient;
+  const limiter = options.resilient === false ? undefined : (options.limiter ?? RateLimiter.fromEnv());
+  const wrap: typeof resilient =
+    options.resilient === false ? (target) => target : (target, name, o = {}) => resilient(target, name, { ...o, limiter });
   // Against the emulator no credentials exist: a pass-through auth client adds no header.
   const authClient = emulator ? new PassThroughClient() : undefined;
   const common = emulator
@@ -80,7 +90,10 @@ export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv(), o
   const rest: RestClient = {
     iapBaseUrl: emulator ? `${emulator}` : 'https://iap.googleapis.com',
     request<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-      return options.resilient === false ? rawRequest<T>(method, url, body) : retryTransient(`rest ${method}`, () => rawRequest<T>(method, url, body));
+      if (options.resilient === false) return rawRequest<T>(method, url, body);
+      // IAP's REST methods are the URL's `:verb` (getIamPolicy, setIamPolicy).
+      const pacer = limiter?.pacerFor('iap', url.slice(url.lastIndexOf(':') + 1), { name: new URL(url).pathname });
+      return (pacer ? pacer.acquire() : Promise.resolve()).then(() => retryTransient(`rest ${method}`, () => rawRequest<T>(method, url, body), undefined, pacer));
     },
   };
 
@@ -124,6 +137,7 @@ export function createGcpClients(endpoint: GcpEndpoint = gcpEndpointFromEnv(), o
       auth: (emulator ? new GoogleAuth({ authClient: new PassThroughClient() }) : auth) as unknown as iam_v1.Options['auth'],
     }), 'iam', { deep: true }),
     rest,
+    limiter,
     async close() {
       await Promise.allSettled(
         [

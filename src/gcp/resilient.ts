@@ -7,6 +7,7 @@
  * the activities adopt by label) or carries a requestId.
  */
 import { normalizeGcpError, type GcpErrorKind } from './errors.js';
+import type { CallPacer, RateLimiter } from './rate-limiter.js';
 
 export interface RetryPolicy {
   /** Total tries per call, the first included. */
@@ -29,14 +30,29 @@ function delayFor(kind: GcpErrorKind, attempt: number, policy: RetryPolicy): num
   return exp / 2 + Math.random() * (exp / 2);
 }
 
-export async function retryTransient<T>(action: string, call: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Retries `call` on transient errors. With a pacer, every attempt after the first waits for its slot
+ * under the project's rate quota (the first was paced by the caller), and outcomes adapt the pace.
+ */
+export async function retryTransient<T>(
+  action: string,
+  call: () => Promise<T>,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  pacer?: CallPacer,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      const result = await call();
+      pacer?.succeeded();
+      return result;
     } catch (error) {
       const e = normalizeGcpError(error, action);
+      if (e.kind === 'RATE_LIMITED') pacer?.rateLimited();
       if (!RETRIED.has(e.kind) || attempt >= policy.attempts) throw e;
-      await new Promise((r) => setTimeout(r, delayFor(e.kind, attempt, policy)));
+      await sleep(delayFor(e.kind, attempt, policy));
+      await pacer?.acquire();
     }
   }
 }
@@ -49,7 +65,14 @@ function isPromise(v: unknown): v is Promise<unknown> {
  * Wraps a client so every method that returns a promise is retried and normalised. `deep` also wraps
  * nested resource objects (googleapis' `iam.projects.serviceAccounts`).
  */
-export function resilient<T extends object>(target: T, name: string, options: { deep?: boolean; policy?: RetryPolicy } = {}): T {
+export interface ResilienceOptions {
+  readonly deep?: boolean;
+  readonly policy?: RetryPolicy;
+  /** Paces calls under the project's rate quotas (shared by every client of a process). */
+  readonly limiter?: RateLimiter;
+}
+
+export function resilient<T extends object>(target: T, name: string, options: ResilienceOptions = {}): T {
   const nested = new Map<PropertyKey, unknown>();
   return new Proxy(target, {
     get(obj, prop) {
@@ -60,7 +83,9 @@ export function resilient<T extends object>(target: T, name: string, options: { 
       if (typeof value === 'function') {
         const fn = value as (...a: unknown[]) => unknown;
         return (...args: unknown[]) => {
-          const first = fn.apply(obj, args);
+          const pacer = options.limiter?.pacerFor(name, prop, args[0]);
+          // Only remote calls have a pacer (PASS_THROUGH and unknown methods have none), and they return promises.
+          const first = pacer ? pacer.acquire().then(() => fn.apply(obj, args)) : fn.apply(obj, args);
           if (!isPromise(first)) return first;
           let used = false;
           return retryTransient(`${name}.${prop}`, () => {
@@ -69,7 +94,7 @@ export function resilient<T extends object>(target: T, name: string, options: { 
               return first;
             }
             return fn.apply(obj, args) as Promise<unknown>;
-          }, options.policy);
+          }, options.policy, pacer);
         };
       }
       if (options.deep && value && typeof value === 'object') {

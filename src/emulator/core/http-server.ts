@@ -1,7 +1,7 @@
 /**
  * The request pipeline every API call goes through, in GCP's order as seen from a client: route,
- * count the call, parse and validate the body, take the modelled time, charge the project's rate
- * quota, apply injected faults, then let the service module answer. Errors are rendered in the shape
+ * count the call, parse and validate the body, charge the project's rate quota, take the modelled
+ * time, apply injected faults, then let the service module answer. Errors are rendered in the shape
  * of the API the path belongs to. Admin paths (/__emulator/...) bypass all of it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -90,9 +90,11 @@ async function answer(parts: PipelineParts, route: Route, params: Record<string,
   const body = parseJson(rawBody);
   if (route.bodyType) validateBody(route.bodyType, body ?? {}, route.bodyName);
   route.validate?.(body);
-  await parts.clock.sleep(parts.latency.requestMs(route.id));
+  // The quota is charged on arrival, as GCP's front end does: a refused call is answered at once, and
+  // the modelled processing time does not shift when a call counts.
   const project = params.project;
   parts.quotas.consume(route.id, project);
+  await parts.clock.sleep(parts.latency.requestMs(route.id));
   const decision = parts.faults.decide(route.id, project, {
     style: errorStyleFor(path),
     resource: resourceOfPath(path),
