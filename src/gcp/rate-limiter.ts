@@ -13,31 +13,10 @@
  * a fair share without talking to each other.
  */
 
+import { GCP_RATE_QUOTAS, QUOTA_WINDOW_MS, type QuotaGroup } from '../domain/gcp-rate-quotas.js';
 import { InvalidInputError } from '../domain/invalid-input.js';
 
-/** GCP's default rate quotas per project per minute (design's gcp-latency-quota.md, "Quotas and limits"). */
-export const DOCUMENTED_RATE_QUOTAS = {
-  'compute.mutations': 1_500,
-  'compute.reads': 1_500,
-  'compute.lists': 1_500,
-  'compute.operations': 1_500,
-  'iam.reads': 6_000,
-  'iam.writes': 600,
-  'secretmanager.access': 90_000,
-  'secretmanager.reads': 600,
-  'secretmanager.writes': 600,
-  'resourcemanager.reads': 600,
-  'resourcemanager.writes': 600,
-  'iap.reads': 600,
-  'iap.writes': 600,
-} as const satisfies Record<string, number>;
-
-export type QuotaGroup = keyof typeof DOCUMENTED_RATE_QUOTAS;
-
-const QUOTA_GROUPS = new Set<string>(Object.keys(DOCUMENTED_RATE_QUOTAS));
-
-/** GCP's quota window. */
-export const QUOTA_WINDOW_MS = 60_000;
+const QUOTA_GROUPS = new Set<string>(Object.keys(GCP_RATE_QUOTAS));
 
 /** The share of a quota a worker aims for: room for the CLI, the dashboard and other tools. */
 const HEADROOM = 0.9;
@@ -196,7 +175,7 @@ export class RateLimiter {
   private stats = { calls: 0, delayed: 0, delayedMs: 0, rateLimited: 0 };
 
   constructor(options: RateLimiterOptions = {}) {
-    this.ceilings = { ...DOCUMENTED_RATE_QUOTAS, ...options.quotas } as Record<QuotaGroup, number>;
+    this.ceilings = { ...GCP_RATE_QUOTAS, ...options.quotas } as Record<QuotaGroup, number>;
     this.windowMs = options.windowMs ?? QUOTA_WINDOW_MS;
     this.now = options.now ?? Date.now;
   }

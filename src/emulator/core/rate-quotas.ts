@@ -5,26 +5,12 @@
  * Over quota, compute answers 403 rateLimitExceeded and the newer APIs 429 RESOURCE_EXHAUSTED, both
  * with GCP's "Quota exceeded for quota metric ..." message.
  */
+import { GCP_RATE_QUOTAS } from '../../domain/gcp-rate-quotas.js';
 import { ApiError } from './contract.js';
 import { isReadMethod } from './latency.js';
 
 /** Limits per 60 s window, by group; defaults from gcp-latency-quota.md. */
-export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, number>> = {
-  'compute.mutations': 1_500,
-  'compute.reads': 1_500,
-  'compute.lists': 1_500,
-  'compute.operations': 1_500,
-  'iam.reads': 6_000,
-  'iam.writes': 600,
-  'secretmanager.access': 90_000,
-  'secretmanager.reads': 600,
-  'secretmanager.writes': 600,
-  'resourcemanager.reads': 600,
-  'resourcemanager.writes': 600,
-  // Not in the table: IAP's admin API is modelled like Resource Manager's.
-  'iap.reads': 600,
-  'iap.writes': 600,
-};
+export const DEFAULT_RATE_QUOTAS: Readonly<Record<string, number>> = GCP_RATE_QUOTAS;
 
 const SERVICE_NAMES: Readonly<Record<string, string>> = {
   compute: 'compute.googleapis.com',
