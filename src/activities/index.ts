@@ -3,6 +3,7 @@
  * Workflows see only the type of this object.
  */
 import type { GcpClients } from '../gcp/clients.js';
+import { agentSnapshotActivities } from './agent-snapshots.js';
 import { agentVersionActivities } from './agent-version.js';
 import { iapActivities } from './iap.js';
 import { instanceActivities } from './instances.js';
@@ -27,6 +28,7 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...iapActivities(clients),
     ...leftoverActivities(clients),
     ...agentVersionActivities(clients, options),
+    ...agentSnapshotActivities(clients),
   };
 }
 

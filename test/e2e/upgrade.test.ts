@@ -261,4 +261,14 @@ describe('rolling upgrade of 10 agents', () => {
     expect(json(r)).toMatchObject({ workflowId: `upgrade/${plane.name}/6`, state: 'completed' });
     await expectAllOn(AFTER_TERMINATE);
   }, 60_000);
+
+  it('leaves nothing when the plane is destroyed, the pre-upgrade snapshots included', async () => {
+    const before = (await stack.inventory()).filter((r) => r.kind === 'compute.snapshots');
+    // Every agent was snapshotted before each upgrade that touched it.
+    for (const a of agents) expect(before.filter((r) => r.name.includes(`/snapshots/ap-${plane.name}-${a}-u`)).length, a).toBeGreaterThan(0);
+    const destroyed = await stack.cli(['planes', 'destroy', '--plane', plane.name, '--force', '--json'], { timeoutMs: 180_000 });
+    expect(destroyed.code, destroyed.stdout + destroyed.stderr).toBe(0);
+    const left = (await stack.inventory()).filter((r) => r.kind !== 'resourcemanager.projects');
+    expect(left.map((r) => `${r.kind} ${r.name}`)).toEqual([]);
+  }, 200_000);
 });

@@ -1,0 +1,48 @@
+/**
+ * An agent's snapshots (pre-upgrade ones, backups): they outlive the disk they were taken of, so the
+ * agent's removal deletes them, or a removed agent would keep costing snapshot storage forever. Only
+ * snapshots whose labels say they are this agent's (plane, agent and owner) are touched.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { GcpClients } from '../gcp/clients.js';
+import { isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
+import { waitForOperation } from '../gcp/operations.js';
+import { agentLabels, LABEL_KEYS, labelsMatch } from '../domain/labels.js';
+import type { AgentTarget } from '../domain/targets.js';
+import { asActivity } from './failure.js';
+import { requestIdFor, retireRequestIds } from './request-id.js';
+
+export function agentSnapshotActivities(clients: GcpClients) {
+  /** The agent's snapshots, found by its labels (a list filter, then checked in full). */
+  async function agentSnapshots(t: AgentTarget): Promise<string[]> {
+    const labels = agentLabels(t.plane.name, t.agent.name, t.agent.owner);
+    const [snapshots] = await clients.snapshots.list({
+      project: t.plane.project,
+      filter: `labels.${LABEL_KEYS.plane} = "${labels[LABEL_KEYS.plane]}" AND labels.${LABEL_KEYS.agent} = "${labels[LABEL_KEYS.agent]}"`,
+    });
+    return snapshots.filter((s) => labelsMatch(s.labels as Record<string, string>, labels)).map((s) => s.name ?? '').filter(Boolean);
+  }
+
+  return {
+    /** Deletes every snapshot of the agent, then lists again: one still there fails the attempt (retried). */
+    async deleteAgentSnapshots(t: AgentTarget): Promise<number> {
+      return asActivity(async () => {
+        const found = await agentSnapshots(t);
+        for (const snapshot of found) {
+          try {
+            const [op] = await clients.snapshots.delete({ project: t.plane.project, snapshot, requestId: requestIdFor('delete-snapshot', snapshot) });
+            await waitForOperation(clients, t.plane.project, op, 'delete snapshot');
+          } catch (error) {
+            if (error instanceof OperationError) retireRequestIds();
+            if (!isNotFound(error)) throw normalizeGcpError(error, 'delete snapshot');
+          }
+        }
+        const left = await agentSnapshots(t);
+        if (left.length > 0) {
+          throw ApplicationFailure.retryable(`agent ${t.agent.name} still has ${left.length} snapshot(s): ${left.join(', ')}`, 'LEFTOVERS');
+        }
+        return found.length;
+      });
+    },
+  };
+}
