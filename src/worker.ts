@@ -10,7 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { InvalidInputError } from './domain/invalid-input.js';
 import { createGcpClients, type GcpClients } from './gcp/clients.js';
-import { RateLimiter, type RateLimiterStats } from './gcp/rate-limiter.js';
+import { rateLimiterFor, type RateLimiterStats } from './gcp/rate-limiter.js';
 import { defaultWorkflowBundlePath } from './runtime/workflow-bundle.js';
 import { encryptingDataConverter } from './temporal/codec.js';
 import { codecKeysFor, resolveStack, unreachable, type ResolvedStack } from './temporal/connection.js';
@@ -56,7 +56,7 @@ export async function createAgentsPlaneWorker(options: AgentsPlaneWorkerOptions 
   }
   let gcp: GcpClients | undefined;
   try {
-    gcp = createGcpClients({ emulatorUrl: stack.gcpEndpoint }, { limiter: RateLimiter.fromEnv(env) });
+    gcp = createGcpClients({ emulatorUrl: stack.gcpEndpoint }, { limiter: await rateLimiterFor(stack.gcpEndpoint, env) });
     const worker = await Worker.create({
       connection,
       namespace: stack.temporal.namespace,

@@ -251,3 +251,28 @@ export class RateLimiter {
     return { ...this.stats, delayedMs: Math.round(this.stats.delayedMs), slowed };
   }
 }
+
+/**
+ * The limiter a worker runs with. Against the emulator, its quotas are the emulator's own (it tells its
+ * limits and window, which runs on its scaled clock), unless the environment sets them; against real
+ * GCP, GCP's defaults or the environment's.
+ */
+export async function rateLimiterFor(emulatorUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<RateLimiter> {
+  if (!emulatorUrl || env.AGENTS_PLANE_GCP_RATE_QUOTAS?.trim() || env.AGENTS_PLANE_GCP_QUOTA_WINDOW_MS?.trim()) return RateLimiter.fromEnv(env);
+  let answer: { limits?: Record<string, number>; windowMs?: number };
+  try {
+    answer = (await (await fetch(`${emulatorUrl}/__emulator/quotas`)).json()) as typeof answer;
+  } catch (error) {
+    process.stderr.write(`gcp rate limiter: could not read the emulator's quotas (${String(error)}); using GCP's defaults\n`);
+    return RateLimiter.fromEnv(env);
+  }
+  const quotas: Partial<Record<QuotaGroup, number>> = {};
+  for (const group of QUOTA_GROUPS) {
+    // Rate quotas off (latency scale 0): nothing to pace.
+    const limit = answer.windowMs ? answer.limits?.[group] : UNLIMITED;
+    if (typeof limit === 'number' && limit >= 1) quotas[group as QuotaGroup] = limit;
+  }
+  return new RateLimiter({ quotas, windowMs: answer.windowMs || QUOTA_WINDOW_MS });
+}
+
+const UNLIMITED = 1_000_000_000;

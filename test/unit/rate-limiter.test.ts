@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/domain/invalid-input.js';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
 import { createGcpClients } from '../../src/gcp/clients.js';
-import { GroupPace, projectOfRequest, quotaGroupOf, RateLimiter } from '../../src/gcp/rate-limiter.js';
+import { GroupPace, projectOfRequest, quotaGroupOf, RateLimiter, rateLimiterFor } from '../../src/gcp/rate-limiter.js';
 
 describe('quota groups', () => {
   it('sorts client methods into GCP’s rate-quota groups', () => {
@@ -150,8 +150,9 @@ describe('against the emulator’s rate quotas, through the resilient clients', 
     }
   }
 
-  it('creates nearly three windows’ worth of secrets at once without a single rate-limit answer when it knows the quota', async () => {
-    const limiter = new RateLimiter({ quotas: { 'secretmanager.writes': QUOTA }, windowMs: WINDOW_MS });
+  it('creates nearly three windows’ worth of secrets at once without a single rate-limit answer when it knows the quota (from the emulator)', async () => {
+    // As a worker does: the emulator tells its limits and its (scaled) window.
+    const limiter = await rateLimiterFor(emulator.url, {});
     const started = Date.now();
     await createSecrets('paced-project', limiter);
     const stats = limiter.snapshot();

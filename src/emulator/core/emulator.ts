@@ -167,14 +167,15 @@ export async function startCore(factories: readonly ServiceFactory[], options: C
         calls.reset();
         return { body: { calls: {} } };
       case 'GET /quotas':
-        return { body: { limits: quotas.currentLimits() } };
+        // The window on the emulator's scaled clock: a client pacing itself needs it as much as the limits.
+        return { body: { limits: quotas.currentLimits(), windowMs: quotas.windowMs } };
       case 'POST /quotas': {
         const limits = (req.body as { limits?: unknown } | undefined)?.limits;
         if (typeof limits !== 'object' || limits === null || Object.values(limits).some((v) => !(Number.isInteger(v) && (v as number) >= 0))) {
           throw adminError('quotas: expected { "limits": { "<group>": <whole number per 60 s> } }');
         }
         quotas.setLimits(limits as Record<string, number>);
-        return { body: { limits: quotas.currentLimits() } };
+        return { body: { limits: quotas.currentLimits(), windowMs: quotas.windowMs } };
       }
       default: {
         const route = moduleAdmin.get(key);

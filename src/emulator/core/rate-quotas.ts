@@ -64,6 +64,11 @@ export class RateQuotas {
     return this.limits;
   }
 
+  /** Real milliseconds of one window; 0 when rate quotas are off. */
+  get windowMs(): number {
+    return Math.max(0, this.windowRealMs);
+  }
+
   /** Counts the call; throws GCP's rate-limit error when the project's window for its group is full. */
   consume(methodId: string, project: string | undefined, now = Date.now()): void {
     if (this.windowRealMs <= 0 || project === undefined) return;
