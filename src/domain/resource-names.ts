@@ -4,6 +4,7 @@
  * without a lookup table.
  */
 import { shortHash } from './hash.js';
+import { AGENT_SECRET_KEYS } from './specs.js';
 import type { AgentName, PlaneName, ProjectId, Region, SecretKey, Zone } from './names.js';
 
 const PREFIX = 'ap';
@@ -87,4 +88,40 @@ export function resourcePolicyUrl(project: ProjectId, region: Region, policy: st
 /** IAP's resource for SSH tunnels to one instance. */
 export function iapTunnelInstanceResource(project: ProjectId, zone: Zone, instance: string): string {
   return `projects/${project}/iap_tunnel/zones/${zone}/instances/${instance}`;
+}
+
+/** Where a plane lives, as far as its resources' full names go. */
+export interface PlaneLocation {
+  readonly name: PlaneName;
+  readonly project: ProjectId;
+  readonly region: Region | string;
+  readonly zone: Zone;
+}
+
+/**
+ * The full names (as GCP's APIs and the emulator's inventory give them) of everything one agent owns:
+ * its service account, secrets, instance and boot disk. Audits compare these with what exists.
+ */
+export function agentResourcePaths(plane: PlaneLocation, agent: AgentName): string[] {
+  const n = agentResourceNames(plane.project, plane.name, agent);
+  return [
+    `projects/${plane.project}/serviceAccounts/${n.serviceAccountEmail}`,
+    ...AGENT_SECRET_KEYS.map((k) => n.secretName(k)),
+    `projects/${plane.project}/zones/${plane.zone}/instances/${n.instance}`,
+    `projects/${plane.project}/zones/${plane.zone}/disks/${n.bootDisk}`,
+  ];
+}
+
+/** The full names of a plane's own resources (design §4, per plane). */
+export function planeResourcePaths(plane: PlaneLocation): string[] {
+  const n = planeResourceNames(plane.name);
+  return [
+    `projects/${plane.project}/global/networks/${n.network}`,
+    `projects/${plane.project}/regions/${plane.region}/subnetworks/${n.subnetwork}`,
+    `projects/${plane.project}/global/firewalls/${n.firewallDenyIngress}`,
+    `projects/${plane.project}/global/firewalls/${n.firewallDenyEgress}`,
+    `projects/${plane.project}/global/firewalls/${n.firewallAllowIapSsh}`,
+    `projects/${plane.project}/regions/${plane.region}/routers/${n.router}`,
+    `projects/${plane.project}/regions/${plane.region}/resourcePolicies/${n.snapshotSchedule}`,
+  ];
 }

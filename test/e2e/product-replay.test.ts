@@ -12,6 +12,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { Worker } from '@temporalio/worker';
 import { EncryptionCodec, encryptingDataConverter } from '../../src/temporal/codec.js';
 import { parseCodecKeys } from '../../src/temporal/codec-keys.js';
+import { collectPayloads } from '../../src/temporal/history-payloads.js';
 import { FIXTURE_CODEC_KEYS } from '../fixtures/codec-keys.js';
 import { codecKeySet, testEnv } from '../setup/harness.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
@@ -19,20 +20,6 @@ import { E2EStack, plane as planeFixture } from './support/stack.js';
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'histories', 'product');
 const fixtureKeys = parseCodecKeys(FIXTURE_CODEC_KEYS, 'FIXTURE_CODEC_KEYS');
 
-function payloadsIn(node: unknown, out: Payload[] = []): Payload[] {
-  if (!node || typeof node !== 'object') return out;
-  if (Array.isArray(node)) {
-    for (const n of node) payloadsIn(n, out);
-    return out;
-  }
-  const o = node as Record<string, unknown>;
-  if (o.data instanceof Uint8Array && o.metadata && typeof o.metadata === 'object') {
-    out.push(o as Payload);
-    return out;
-  }
-  for (const v of Object.values(o)) payloadsIn(v, out);
-  return out;
-}
 
 async function capture(): Promise<void> {
   const plane = planeFixture('replay');
@@ -52,7 +39,7 @@ async function capture(): Promise<void> {
       const history = await stack.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
       // Re-encrypt every payload from this run's random key to the committed fixture key.
       // (Search attributes and memo are not encrypted: they stay as they are.)
-      const encrypted = payloadsIn(history).filter((p) => Buffer.from(p.metadata?.encoding ?? new Uint8Array()).toString() === 'binary/encrypted');
+      const encrypted = collectPayloads(history).filter((p) => Buffer.from(p.metadata?.encoding ?? new Uint8Array()).toString() === 'binary/encrypted');
       for (const p of encrypted) {
         const [plain] = await runCodec.decode([p]);
         const [again] = await fixtureCodec.encode([plain!]);

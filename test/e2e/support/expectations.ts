@@ -4,7 +4,7 @@
  */
 import type { GcpClients } from '../../../src/gcp/clients.js';
 import { membersOf, type Policy } from '../../../src/gcp/iam-policy.js';
-import { agentResourceNames, iapTunnelInstanceResource, planeResourceNames } from '../../../src/domain/resource-names.js';
+import { agentResourceNames, agentResourcePaths, iapTunnelInstanceResource, planeResourcePaths } from '../../../src/domain/resource-names.js';
 import { AGENT_SECRET_KEYS } from '../../../src/domain/specs.js';
 import type { AgentName, OwnerEmail, PlaneName, ProjectId, Zone } from '../../../src/domain/names.js';
 
@@ -22,26 +22,11 @@ export interface PlaneFixture {
 
 /** Full names (as the emulator's inventory lists them) of everything one agent owns. */
 export function agentResourceKeys(plane: PlaneFixture, agent: AgentName): string[] {
-  const n = agentResourceNames(plane.project, plane.name, agent);
-  return [
-    `projects/${plane.project}/serviceAccounts/${n.serviceAccountEmail}`,
-    ...AGENT_SECRET_KEYS.map((k) => n.secretName(k)),
-    `projects/${plane.project}/zones/${plane.zone}/instances/${n.instance}`,
-    `projects/${plane.project}/zones/${plane.zone}/disks/${n.bootDisk}`,
-  ];
+  return agentResourcePaths(plane, agent);
 }
 
 export function planeResourceKeys(plane: PlaneFixture): string[] {
-  const n = planeResourceNames(plane.name);
-  return [
-    `projects/${plane.project}/global/networks/${n.network}`,
-    `projects/${plane.project}/regions/${plane.region}/subnetworks/${n.subnetwork}`,
-    `projects/${plane.project}/global/firewalls/${n.firewallDenyIngress}`,
-    `projects/${plane.project}/global/firewalls/${n.firewallDenyEgress}`,
-    `projects/${plane.project}/global/firewalls/${n.firewallAllowIapSsh}`,
-    `projects/${plane.project}/regions/${plane.region}/routers/${n.router}`,
-    `projects/${plane.project}/regions/${plane.region}/resourcePolicies/${n.snapshotSchedule}`,
-  ];
+  return planeResourcePaths(plane);
 }
 
 function bindingsSummary(policy: Policy): string[] {

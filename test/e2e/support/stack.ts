@@ -9,6 +9,7 @@ import type { Payload } from '@temporalio/common';
 import { startEmulator, type EmulatorHandle, type FaultRule, type InventoryResource } from '../../../src/emulator/index.js';
 import { createGcpClients, type GcpClients } from '../../../src/gcp/clients.js';
 import { EncryptionCodec } from '../../../src/temporal/codec.js';
+import { collectPayloads } from '../../../src/temporal/history-payloads.js';
 import type { AgentName, OwnerEmail, PlaneName, ProjectId, Zone } from '../../../src/domain/names.js';
 import { planeWorkflowId } from '../../../src/domain/workflow-ids.js';
 import { planeStatusQuery } from '../../../src/workflows/plane-messages.js';
@@ -157,18 +158,4 @@ export class E2EStack {
     await this.client.connection.close();
     await this.emulator.close();
   }
-}
-
-function collectPayloads(node: unknown, out: Payload[]): void {
-  if (!node || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const n of node) collectPayloads(n, out);
-    return;
-  }
-  const o = node as Record<string, unknown>;
-  if (o.data instanceof Uint8Array && o.metadata && typeof o.metadata === 'object') {
-    out.push(o as Payload);
-    return;
-  }
-  for (const v of Object.values(o)) collectPayloads(v, out);
 }
