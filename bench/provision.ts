@@ -1,9 +1,11 @@
 /**
- * Benchmark (not a test): provision a plane of N agents and tear it down under the emulator's latency
- * model and per-project rate quotas, and compare the makespan with one agent's critical path, the
- * quota-limited time for N agents' API calls, and the sequential baseline.
+ * Benchmark (not a test): provision a plane of N agents, upgrade them all (rolling, at most K at a
+ * time), and tear the plane down, under the emulator's latency model and per-project rate quotas;
+ * compare the makespans with one agent's critical path, the quota-limited time for N agents' API
+ * calls, and the sequential baseline.
  *
- *   npm run bench -- [--agents 50] [--latency-scale 0.05] [--json FILE] [--poll-interval-ms 250] [--quota group=n ...]
+ *   npm run bench -- [--agents 50] [--latency-scale 0.05] [--json FILE] [--poll-interval-ms 250]
+ *                    [--quota group=n ...] [--max-unavailable 10] [--canary 1]
  *
  * Everything is private to the run: a Temporal dev server on free ports with a temporary SQLite file,
  * the emulator in this process (behind a small proxy that counts HTTP statuses, since the emulator's
@@ -11,28 +13,21 @@
  * as the CLI drives it (start `plane`, one addAgent Update per agent, the status Query). Every process
  * it started is stopped at the end, failure or not.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Agent, createServer, request, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { startEmulator, quotaGroupOf, type EmulatorHandle } from '../src/emulator/index.js';
-import type { AgentName, OwnerEmail, PlaneName } from '../src/domain/names.js';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { quotaGroupOf, type EmulatorHandle } from '../src/emulator/index.js';
+import { QUOTA_WINDOW_MS as GCP_QUOTA_WINDOW_MS } from '../src/domain/gcp-rate-quotas.js';
+import type { AgentName, OwnerEmail } from '../src/domain/names.js';
 import { parsePlaneSpec, type AgentRequest } from '../src/domain/specs.js';
 import { agentDeprovisionWorkflowId, agentProvisionWorkflowId, planeDeprovisionWorkflowId, planeProvisionWorkflowId, planeWorkflowId } from '../src/domain/workflow-ids.js';
-import { freePort } from '../src/runtime/ports.js';
-import { isRunning, spawnDetached, stopProcess, type ProcessRecord } from '../src/runtime/processes.js';
-import { projectRoot } from '../src/runtime/project-root.js';
-import { ensurePypiTool } from '../src/runtime/pypi-tools.js';
-import { startDevServer } from '../src/runtime/temporal-dev-server.js';
-import { waitForWorkerPolling } from '../src/runtime/worker-readiness.js';
-import { CODEC_KEYS_ENV, generateCodecKeysText, parseCodecKeys } from '../src/temporal/codec-keys.js';
-import { encryptingDataConverter } from '../src/temporal/codec.js';
+import { isRunning, type ProcessRecord } from '../src/runtime/processes.js';
 import { OPERATION, PLANE_NAME } from '../src/temporal/search-attributes.js';
 import { addAgentUpdate, destroyPlaneUpdate, planeStatusQuery, type PlaneStatus } from '../src/workflows/plane-messages.js';
+import { startUpgradeUpdate, type UpgradeProgress } from '../src/workflows/upgrade-messages.js';
 import type { plane as planeWorkflow } from '../src/workflows/plane.js';
+import { BENCH_PROJECT as PROJECT, BENCH_REGION as REGION, BenchStack, describeError, latencyScale, processUsage, seconds, sleep, wholeNumber } from './stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,27 +37,22 @@ const { values } = parseArgs({
     'poll-interval-ms': { type: 'string', default: '250' },
     quota: { type: 'string', multiple: true, default: [] },
     seed: { type: 'string', default: '1' },
+    'max-unavailable': { type: 'string', default: '10' },
+    'without-limiter': { type: 'boolean', default: false },
+    canary: { type: 'string', default: '1' },
   },
 });
 
-function wholeNumber(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min) {
-    process.stderr.write(`invalid ${flag}: must be a whole number ≥ ${min}, got "${text}"\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
 const AGENTS = wholeNumber('--agents', values.agents, 1);
-const LATENCY_SCALE = Number(values['latency-scale']);
-if (!Number.isFinite(LATENCY_SCALE) || LATENCY_SCALE <= 0) {
-  // At scale 0 the emulator turns rate quotas off, and there would be nothing to measure.
-  process.stderr.write(`invalid --latency-scale: must be a number > 0, got "${values['latency-scale']}"\n`);
-  process.exit(2);
-}
+const LATENCY_SCALE = latencyScale(values['latency-scale']);
 const POLL_INTERVAL_MS = wholeNumber('--poll-interval-ms', values['poll-interval-ms'], 10);
 const SEED = wholeNumber('--seed', values.seed, 0);
+const MAX_UNAVAILABLE = wholeNumber('--max-unavailable', values['max-unavailable'], 1);
+const CANARY = wholeNumber('--canary', values.canary, 0);
+/** The version the rolling upgrade moves every agent to (any version the emulator's guests accept). */
+const UPGRADE_VERSION = '2026.11.1';
+/** addAgent Updates sent at once (Temporal's limit per workflow is 10 in flight). */
+const UPDATES_IN_FLIGHT = 8;
 const QUOTA_OVERRIDES: Record<string, number> = {};
 for (const q of values.quota) {
   const m = /^([a-z]+\.[a-z]+)=(\d+)$/.exec(q);
@@ -73,82 +63,8 @@ for (const q of values.quota) {
   QUOTA_OVERRIDES[m[1]!] = Number(m[2]);
 }
 
-const PROJECT = 'bench-agents';
-const REGION = 'us-central1';
-const NAMESPACE = 'default';
-const TASK_QUEUE = 'agents-plane-bench';
-/** Emulated seconds of one rate-quota window (GCP counts per minute). */
-const QUOTA_WINDOW_MS = 60_000;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const seconds = (ms: number) => +(ms / 1000).toFixed(2);
-
-/** A reverse proxy in front of the emulator that counts answers by HTTP status and API. */
-class StatusCountingProxy {
-  readonly counts: Record<string, number> = {};
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  private constructor(private readonly server: Server, readonly url: string) {}
-
-  static async start(target: EmulatorHandle): Promise<StatusCountingProxy> {
-    let proxy: StatusCountingProxy | undefined;
-    const server = createServer((req, res) => {
-      const upstream = request(
-        { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers, agent: proxy!.agent },
-        (answer) => {
-          const api = (req.url ?? '').split('/')[1] ?? '';
-          const key = `${answer.statusCode} ${api}`;
-          proxy!.counts[key] = (proxy!.counts[key] ?? 0) + 1;
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', (error) => {
-        res.writeHead(502);
-        res.end(String(error));
-      });
-      req.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    proxy = new StatusCountingProxy(server, `http://127.0.0.1:${port}`);
-    return proxy;
-  }
-
-  byStatus(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [key, n] of Object.entries(this.counts)) {
-      const status = key.slice(0, key.indexOf(' '));
-      out[status] = (out[status] ?? 0) + n;
-    }
-    return out;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-    this.agent.destroy();
-  }
-}
-
-interface ProcessUsage {
-  readonly cpuMs: number;
-  readonly rssMb: number;
-  readonly peakRssMb: number;
-}
-
-/** CPU time and memory of a child process from /proc (Linux). */
-async function processUsage(pid: number): Promise<ProcessUsage> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start at state: utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
-}
+/** Emulated ms of one rate-quota window (GCP counts per minute). */
+const QUOTA_WINDOW_MS = GCP_QUOTA_WINDOW_MS;
 
 interface HistoryFigures {
   readonly workflows: number;
@@ -229,9 +145,32 @@ interface PlaneRun {
   readonly agentReadyMs: readonly number[];
   readonly failedAgents: number;
   readonly teardownMakespanMs: number;
-  readonly callsByGroup: { readonly provision: Record<string, number>; readonly teardown: Record<string, number> };
-  readonly history: { readonly provision: HistoryFigures; readonly deprovision: HistoryFigures; readonly plane: HistoryFigures };
-  readonly workerCpuMs: { readonly provision: number; readonly teardown: number };
+  readonly upgrade: UpgradeRun;
+  readonly callsByGroup: { readonly provision: Record<string, number>; readonly upgrade: Record<string, number>; readonly teardown: Record<string, number> };
+  readonly history: { readonly provision: HistoryFigures; readonly deprovision: HistoryFigures; readonly plane: HistoryFigures; readonly upgrade: HistoryFigures };
+  readonly workerCpuMs: { readonly provision: number; readonly upgrade: number; readonly teardown: number };
+}
+
+interface UpgradeRun {
+  readonly makespanMs: number;
+  readonly workflowId: string;
+  readonly agents: number;
+  /** Canary groups plus waves, each at most maxUnavailable agents. */
+  readonly stages: number;
+  /** The most agents unavailable at one moment, from the workflow's recorded intervals. */
+  readonly peakUnavailable: number;
+  /** Each agent's time from its version change to healthy on the new version, sorted. */
+  readonly agentUnavailableMs: readonly number[];
+  readonly upgraded: number;
+}
+
+/** The most intervals open at one moment. */
+function peakOverlap(intervals: readonly { from: number; to?: number }[]): number {
+  const edges = intervals.flatMap((i) => [[i.from, 1] as const, [i.to ?? Infinity, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let peak = 0;
+  for (const [, delta] of edges) peak = Math.max(peak, (open += delta));
+  return peak;
 }
 
 class Bench {
@@ -239,6 +178,7 @@ class Bench {
     private readonly client: Client,
     private readonly emulator: EmulatorHandle,
     private readonly worker: ProcessRecord,
+    private readonly taskQueue: string,
   ) {}
 
   /** Creates a plane, adds `n` agents at once, waits for all of them, then destroys the plane. */
@@ -246,7 +186,7 @@ class Bench {
     const spec = parsePlaneSpec({ name, project: PROJECT, region: REGION });
     const handle: WorkflowHandle<typeof planeWorkflow> = await this.client.workflow.start<typeof planeWorkflow>('plane', {
       workflowId: planeWorkflowId(spec.name),
-      taskQueue: TASK_QUEUE,
+      taskQueue: this.taskQueue,
       args: [{ spec, settings: { bootTimeoutMs: 20 * 60_000 } }],
       typedSearchAttributes: [
         { key: PLANE_NAME, value: spec.name },
@@ -283,17 +223,26 @@ class Bench {
         }
       }
     };
-    // allSettled: a rejected Update must not leave the others retrying against a closed connection.
-    const updates = await Promise.allSettled(
-      agentNames.map((agent, i) => {
-        const req: AgentRequest = {
-          plane: spec.name,
-          name: agent,
-          owner: `owner-${i + 1}@example.com` as OwnerEmail,
-          machineType: 'e2-small' as AgentRequest['machineType'],
-          agentVersion: undefined,
-        };
-        return addAgentRetryingNotReady(req);
+    // Temporal admits at most 10 Updates in flight per workflow (RESOURCE_EXHAUSTED beyond): a pool of
+    // UPDATES_IN_FLIGHT senders keeps under it, as `planes apply` does. allSettled: a rejected Update
+    // must not leave the others retrying against a closed connection.
+    const requests = agentNames.map(
+      (agent, i): AgentRequest => ({
+        plane: spec.name,
+        name: agent,
+        owner: `owner-${i + 1}@example.com` as OwnerEmail,
+        machineType: 'e2-small' as AgentRequest['machineType'],
+        agentVersion: undefined,
+      }),
+    );
+    const updates: PromiseSettledResult<unknown>[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(UPDATES_IN_FLIGHT, n) }, async () => {
+        while (next < requests.length) {
+          const req = requests[next++]!;
+          updates.push(await addAgentRetryingNotReady(req).then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason })));
+        }
       }),
     );
     const updatesAcceptedMs = performance.now() - provisionStart;
@@ -316,7 +265,27 @@ class Bench {
     const readyStatus: PlaneStatus = status;
     const failedAgents = readyStatus.agents.filter((a) => a.state === 'Failed').length;
     const agentReadyMs = readyStatus.agents.filter((a) => a.state === 'Ready').map((a) => a.since - updateSentAt).sort((a, b) => a - b);
-    log(`  ${n - failedAgents} Ready, ${failedAgents} Failed in ${seconds(provisionMakespanMs)} s; destroying the plane`);
+    log(`  ${n - failedAgents} Ready, ${failedAgents} Failed in ${seconds(provisionMakespanMs)} s; upgrading them to ${UPGRADE_VERSION}`);
+
+    const upgradeStart = performance.now();
+    const started = await handle.executeUpdate(startUpgradeUpdate, {
+      args: [{ toVersion: UPGRADE_VERSION, canary: CANARY, maxUnavailable: MAX_UNAVAILABLE, healthTimeoutMs: 20 * 60_000 }],
+    });
+    const progress = (await this.client.workflow.getHandle(started.workflowId).result()) as UpgradeProgress;
+    const upgradeMakespanMs = performance.now() - upgradeStart;
+    const cpuAfterUpgrade = (await processUsage(this.worker.pid)).cpuMs;
+    const callsAfterUpgrade = this.emulator.calls();
+    const intervals = progress.agents.flatMap((a) => a.unavailable);
+    const upgrade: UpgradeRun = {
+      makespanMs: upgradeMakespanMs,
+      workflowId: started.workflowId,
+      agents: started.agents,
+      stages: (progress.canary ? Math.ceil(progress.canary.agents.length / MAX_UNAVAILABLE) : 0) + progress.waves.length,
+      peakUnavailable: peakOverlap(intervals),
+      agentUnavailableMs: intervals.map((i) => (i.to ?? NaN) - i.from).sort((a, b) => a - b),
+      upgraded: progress.agents.filter((a) => a.state === 'upgraded').length,
+    };
+    log(`  ${upgrade.upgraded}/${upgrade.agents} upgraded in ${seconds(upgradeMakespanMs)} s (${upgrade.stages} stages, at most ${upgrade.peakUnavailable} unavailable); destroying the plane`);
 
     const teardownSentAt = Date.now();
     const teardownStart = performance.now();
@@ -338,13 +307,19 @@ class Bench {
       agentReadyMs,
       failedAgents,
       teardownMakespanMs,
-      callsByGroup: { provision: callsByGroup(callsBefore, callsAfterProvision), teardown: callsByGroup(callsAfterProvision, this.emulator.calls()) },
+      upgrade,
+      callsByGroup: {
+        provision: callsByGroup(callsBefore, callsAfterProvision),
+        upgrade: callsByGroup(callsAfterProvision, callsAfterUpgrade),
+        teardown: callsByGroup(callsAfterUpgrade, this.emulator.calls()),
+      },
       history: {
         provision: await historyFigures(this.client, agentNames.map((a) => agentProvisionWorkflowId(spec.name, a))),
         deprovision: await historyFigures(this.client, agentNames.map((a) => agentDeprovisionWorkflowId(spec.name, a))),
         plane: await historyFigures(this.client, [planeWorkflowId(spec.name), planeProvisionWorkflowId(spec.name), planeDeprovisionWorkflowId(spec.name)]),
+        upgrade: await historyFigures(this.client, [upgrade.workflowId]),
       },
-      workerCpuMs: { provision: cpuAfterProvision - cpuBefore, teardown: cpuAfterTeardown - cpuAfterProvision },
+      workerCpuMs: { provision: cpuAfterProvision - cpuBefore, upgrade: cpuAfterUpgrade - cpuAfterProvision, teardown: cpuAfterTeardown - cpuAfterUpgrade },
     };
   }
 }
@@ -367,78 +342,31 @@ function quotaLimitedMs(perAgent: Record<string, number>, n: number, limits: Rec
   return { ms: worst, groups };
 }
 
-/** An error with its chain of causes, on one line (Temporal wraps the workflow's failure). */
-function describeError(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error; e; e = (e as { cause?: unknown }).cause) parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-  return parts.join(' <- ');
-}
-
 function quantile(sorted: readonly number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const dir = await mkdtemp(join(tmpdir(), 'agents-plane-bench-'));
-  const cleanups: (() => Promise<unknown>)[] = [];
+  let stack: BenchStack | undefined;
   let failed = false;
   try {
-    const temporalBin = await ensurePypiTool('temporal', log);
-    const port = await freePort();
-    let uiPort = await freePort();
-    while (uiPort === port) uiPort = await freePort();
-    log(`starting a private Temporal dev server on 127.0.0.1:${port} (${dir})`);
-    let temporalRecord: ProcessRecord | undefined;
-    cleanups.push(async () => temporalRecord && stopProcess(temporalRecord, 10_000));
-    const temporal = await startDevServer(
-      { temporalBin, dbFile: join(dir, 'temporal.sqlite'), ip: '127.0.0.1', port, uiPort, namespace: NAMESPACE, logFile: join(dir, 'temporal.log'), cwd: dir },
-      { timeoutMs: 120_000, onSpawn: (r) => void (temporalRecord = r) },
-    );
-
-    const emulator = await startEmulator({
-      port: 0,
+    stack = await BenchStack.start({
+      name: 'bench',
       latencyScale: LATENCY_SCALE,
       seed: SEED,
-      rateQuotas: QUOTA_OVERRIDES,
-      serviceAccountQuota: AGENTS + 10,
-      // A new project's 24 vCPUs / 24 instances hold 12 e2-small agents; raised so N fit (2 vCPUs, 20 GB pd-balanced each).
-      computeQuotas: { CPUS: AGENTS * 2 + 8, INSTANCES: AGENTS + 4, SSD_TOTAL_GB: AGENTS * 20 + 100, DISKS_TOTAL_GB: AGENTS * 20 + 4096 },
+      agents: AGENTS,
+      quotas: QUOTA_OVERRIDES,
+      pollIntervalMs: POLL_INTERVAL_MS,
+      withoutLimiter: values['without-limiter'],
+      log,
     });
-    cleanups.push(() => emulator.close());
-    const proxy = await StatusCountingProxy.start(emulator);
-    cleanups.push(() => proxy.close());
-    const limits = ((await (await fetch(`${emulator.url}/__emulator/quotas?project=${PROJECT}`)).json()) as { limits: Record<string, number> }).limits;
-
-    const codecKeysText = generateCodecKeysText('bench');
-    const workerEnv: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TEMPORAL_') && !k.startsWith('AGENTS_PLANE_')) workerEnv[k] = v;
-    Object.assign(workerEnv, {
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: NAMESPACE,
-      AGENTS_PLANE_TASK_QUEUE: TASK_QUEUE,
-      AGENTS_PLANE_GCP_ENDPOINT: proxy.url,
-      [CODEC_KEYS_ENV]: codecKeysText,
-      AGENTS_PLANE_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
-    });
-    const worker = await spawnDetached({
-      name: 'worker',
-      command: process.execPath,
-      args: [join(projectRoot(), 'dist', 'src', 'worker.js')],
-      env: workerEnv,
-      cwd: dir,
-      logFile: join(dir, 'worker.log'),
-    });
-    cleanups.push(() => stopProcess(worker, 15_000));
-    await waitForWorkerPolling({ connectionOptions: { address: temporal.address }, namespace: NAMESPACE, taskQueue: TASK_QUEUE, worker, timeoutMs: 120_000 });
+    const { client, emulator, proxy, limits } = stack;
+    const worker = stack.worker;
     const workerStartUsage = await processUsage(worker.pid);
-
-    const connection = await Connection.connect({ address: temporal.address });
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: NAMESPACE, dataConverter: encryptingDataConverter(parseCodecKeys(codecKeysText, CODEC_KEYS_ENV)) });
-    const bench = new Bench(client, emulator, worker);
+    const bench = new Bench(client, emulator, worker, stack.taskQueue);
     const selfCpuStart = process.cpuUsage();
-    const temporalCpuStart = (await processUsage(temporal.record.pid)).cpuMs;
+    const temporalCpuStart = (await processUsage(stack.temporalPid)).cpuMs;
 
     log(`one agent alone (latency scale ${LATENCY_SCALE}, poll interval ${POLL_INTERVAL_MS} ms)`);
     const single = await bench.runPlane('bench-one', 1, log);
@@ -448,7 +376,10 @@ async function main(): Promise<void> {
     if (!isRunning(worker)) throw new Error(`the worker exited during the run; see ${worker.logFile}`);
     const workerEnd = await processUsage(worker.pid);
     const selfCpu = process.cpuUsage(selfCpuStart);
-    const temporalCpuMs = (await processUsage(temporal.record.pid)).cpuMs - temporalCpuStart;
+    const temporalCpuMs = (await processUsage(stack.temporalPid)).cpuMs - temporalCpuStart;
+    // The worker says how its rate limiter paced the calls when it stops.
+    const limiterLine = /^gcp rate limiter: (.*)$/m.exec(await stack.stopWorker())?.[1];
+    const limiter = limiterLine ? (JSON.parse(limiterLine) as { calls: number; delayed: number; delayedMs: number; rateLimited: number; slowed: Record<string, number> } | null) : null;
 
     const windowRealMs = QUOTA_WINDOW_MS * LATENCY_SCALE;
     const perAgent = single.callsByGroup.provision;
@@ -464,7 +395,10 @@ async function main(): Promise<void> {
     const withoutStarts = ({ startedAt: _startedAt, ...figures }: HistoryFigures) => figures;
 
     const result = {
-      command: `npm run bench -- --agents ${AGENTS} --latency-scale ${LATENCY_SCALE} --poll-interval-ms ${POLL_INTERVAL_MS}${values.quota.map((q) => ` --quota ${q}`).join('')}`,
+      command:
+        `npm run bench -- --agents ${AGENTS} --latency-scale ${LATENCY_SCALE} --poll-interval-ms ${POLL_INTERVAL_MS}` +
+        ` --max-unavailable ${MAX_UNAVAILABLE} --canary ${CANARY}${values.quota.map((q) => ` --quota ${q}`).join('')}` +
+        (values['without-limiter'] ? ' --without-limiter' : ''),
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
       settings: { agents: AGENTS, latencyScale: LATENCY_SCALE, pollIntervalMs: POLL_INTERVAL_MS, seed: SEED, quotaWindowRealMs: windowRealMs, rateQuotas: limits },
       provision: {
@@ -484,6 +418,24 @@ async function main(): Promise<void> {
         provisionWorkflowStartedSeconds: { p50: seconds(quantile(startDelays, 0.5)), max: seconds(startDelays.at(-1) ?? NaN) },
         planeCreateSeconds: seconds(fleet.planeCreateMs),
       },
+      upgrade: {
+        makespanSeconds: seconds(fleet.upgrade.makespanMs),
+        agents: fleet.upgrade.agents,
+        upgraded: fleet.upgrade.upgraded,
+        canary: CANARY,
+        maxUnavailable: MAX_UNAVAILABLE,
+        stages: fleet.upgrade.stages,
+        peakUnavailable: fleet.upgrade.peakUnavailable,
+        singleAgentSeconds: seconds(single.upgrade.makespanMs),
+        // Every stage waits for its slowest agent: the ideal is stages × one agent's upgrade.
+        lowerBoundSeconds: seconds(fleet.upgrade.stages * single.upgrade.makespanMs),
+        makespanOverBound: +(fleet.upgrade.makespanMs / (fleet.upgrade.stages * single.upgrade.makespanMs)).toFixed(2),
+        sequentialBaselineSeconds: seconds(AGENTS * single.upgrade.makespanMs),
+        agentUnavailableSeconds: {
+          p50: seconds(quantile(fleet.upgrade.agentUnavailableMs, 0.5)),
+          max: seconds(fleet.upgrade.agentUnavailableMs.at(-1) ?? NaN),
+        },
+      },
       teardown: {
         makespanSeconds: seconds(fleet.teardownMakespanMs),
         singleAgentSeconds: seconds(single.teardownMakespanMs),
@@ -499,6 +451,7 @@ async function main(): Promise<void> {
         rateLimitedAnswers: Object.fromEntries(rateLimited),
         answersByStatus: proxy.byStatus(),
         injectedFaultHits: emulator.faults().reduce((s, r) => s + r.hits, 0),
+        rateLimiter: values['without-limiter'] ? ('off' as const) : limiter,
       },
       temporal: {
         provisionPerAgent: { events: perN(fleet.history.provision.events), activities: perN(fleet.history.provision.activities) },
@@ -510,13 +463,19 @@ async function main(): Promise<void> {
           singleAgentActivityTasks: single.history.provision.activityQueueMs,
           singleAgentWorkflowTasks: single.history.provision.workflowTaskQueueMs,
         },
-        activityRetries: fleet.history.provision.retries + fleet.history.deprovision.retries,
-        activityFailures: fleet.history.provision.activityFailures + fleet.history.deprovision.activityFailures,
+        upgradeWorkflow: withoutStarts(fleet.history.upgrade),
+        activityRetries: fleet.history.provision.retries + fleet.history.deprovision.retries + fleet.history.upgrade.retries,
+        activityFailures: fleet.history.provision.activityFailures + fleet.history.deprovision.activityFailures + fleet.history.upgrade.activityFailures,
         planeEntityAndNetwork: withoutStarts(fleet.history.plane),
         histories: { provision: withoutStarts(fleet.history.provision), deprovision: withoutStarts(fleet.history.deprovision) },
       },
       resources: {
-        workerCpuMs: { provision: Math.round(fleet.workerCpuMs.provision), teardown: Math.round(fleet.workerCpuMs.teardown), provisionPerAgent: Math.round(fleet.workerCpuMs.provision / AGENTS) },
+        workerCpuMs: {
+          provision: Math.round(fleet.workerCpuMs.provision),
+          upgrade: Math.round(fleet.workerCpuMs.upgrade),
+          teardown: Math.round(fleet.workerCpuMs.teardown),
+          provisionPerAgent: Math.round(fleet.workerCpuMs.provision / AGENTS),
+        },
         workerPeakRssMb: workerEnd.peakRssMb,
         workerRssAfterStartMb: workerStartUsage.rssMb,
         // Both runs (one agent, then N): the emulator, the proxy and the client share this process.
@@ -537,11 +496,10 @@ async function main(): Promise<void> {
     }
   } catch (error) {
     failed = true;
-    process.stderr.write(`bench failed: ${describeError(error)}\n(logs in ${dir})\n`);
+    process.stderr.write(`bench failed: ${describeError(error)}\n(logs in ${stack?.dir ?? 'the temporary folder'})\n`);
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => process.stderr.write(`cleanup: ${String(error)}\n`));
     // Logs are kept when the run failed: they are what explains it.
-    if (!failed) await rm(dir, { recursive: true, force: true });
+    await stack?.close(failed);
   }
   process.exitCode = failed ? 1 : 0;
 }
@@ -549,18 +507,21 @@ async function main(): Promise<void> {
 function printTable(r: {
   settings: { agents: number; latencyScale: number; pollIntervalMs: number };
   provision: Record<string, unknown> & { agentReadySeconds: Record<string, number>; provisionWorkflowStartedSeconds: Record<string, number> };
+  upgrade: Record<string, unknown> & { agentUnavailableSeconds: Record<string, number> };
   teardown: Record<string, unknown> & { deprovisionWorkflowStartedSeconds: Record<string, number> };
-  api: { rateLimitedAnswers: Record<string, number>; injectedFaultHits: number };
+  api: { rateLimitedAnswers: Record<string, number>; injectedFaultHits: number; rateLimiter: 'off' | { calls: number; delayed: number; delayedMs: number; rateLimited: number } | null };
   temporal: {
     provisionPerAgent: { events: number; activities: number };
     deprovisionPerAgent: { events: number; activities: number };
     provisionQueueMsPerAgent: { activityTasks: number; workflowTasks: number; singleAgentActivityTasks: number; singleAgentWorkflowTasks: number };
     activityRetries: number;
   };
-  resources: { workerCpuMs: { provision: number; teardown: number; provisionPerAgent: number }; workerPeakRssMb: number; benchProcessCpuMs: number; temporalServerCpuMs: number };
+  resources: { workerCpuMs: { provision: number; upgrade: number; teardown: number; provisionPerAgent: number }; workerPeakRssMb: number; benchProcessCpuMs: number; temporalServerCpuMs: number };
 }): void {
   const p = r.provision;
+  const u = r.upgrade;
   const t = r.teardown;
+  const l = r.api.rateLimiter;
   const rows: [string, string][] = [
     ['agents / latency scale / poll interval', `${r.settings.agents} / ${r.settings.latencyScale} / ${r.settings.pollIntervalMs} ms`],
     ['provision makespan', `${p.makespanSeconds} s`],
@@ -573,17 +534,30 @@ function printTable(r: {
     ['  all addAgent Updates answered after', `${p.addAgentUpdatesAnsweredSeconds} s`],
     ['  Updates rejected "not Ready" (retried)', String(p.addAgentRejectedNotReadyThenRetried)],
     ['  provision workflows started p50 / max', `${p.provisionWorkflowStartedSeconds.p50} / ${p.provisionWorkflowStartedSeconds.max} s`],
+    ['upgrade makespan (canary, then waves)', `${u.makespanSeconds} s for ${u.upgraded}/${u.agents} agents`],
+    ['  canary / max unavailable / stages', `${u.canary} / ${u.maxUnavailable} / ${u.stages}`],
+    ['  most unavailable at once (recorded)', String(u.peakUnavailable)],
+    ['  one agent alone / bound (stages × one) / ratio', `${u.singleAgentSeconds} s / ${u.lowerBoundSeconds} s / ${u.makespanOverBound}`],
+    ['  sequential baseline', `${u.sequentialBaselineSeconds} s`],
+    ['  agent unavailable p50 / max', `${u.agentUnavailableSeconds.p50} / ${u.agentUnavailableSeconds.max} s`],
     ['teardown makespan', `${t.makespanSeconds} s`],
     ['  one agent alone / bound / ratio', `${t.singleAgentSeconds} s / ${t.lowerBoundSeconds} s / ${t.makespanOverBound}`],
     ['  sequential baseline', `${t.sequentialBaselineSeconds} s`],
     ['  deprovision workflows started p50 / max', `${t.deprovisionWorkflowStartedSeconds.p50} / ${t.deprovisionWorkflowStartedSeconds.max} s`],
     ['rate-limited answers (429/403)', Object.entries(r.api.rateLimitedAnswers).map(([k, n]) => `${k}: ${n}`).join(', ') || '0'],
     ['injected fault hits', String(r.api.injectedFaultHits)],
+    [
+      'rate limiter: calls / delayed / wait / refused',
+      l === 'off' ? 'off' : l ? `${l.calls} / ${l.delayed} / ${(l.delayedMs / 1000).toFixed(1)} s / ${l.rateLimited}` : 'no report',
+    ],
     ['activity retries', String(r.temporal.activityRetries)],
     ['history events / activities per agent (provision)', `${r.temporal.provisionPerAgent.events} / ${r.temporal.provisionPerAgent.activities}`],
     ['history events / activities per agent (deprovision)', `${r.temporal.deprovisionPerAgent.events} / ${r.temporal.deprovisionPerAgent.activities}`],
     ['task queue wait per agent: activities / workflow tasks', `${r.temporal.provisionQueueMsPerAgent.activityTasks} / ${r.temporal.provisionQueueMsPerAgent.workflowTasks} ms (alone: ${r.temporal.provisionQueueMsPerAgent.singleAgentActivityTasks} / ${r.temporal.provisionQueueMsPerAgent.singleAgentWorkflowTasks} ms)`],
-    ['worker CPU provision / teardown / per agent', `${r.resources.workerCpuMs.provision} / ${r.resources.workerCpuMs.teardown} / ${r.resources.workerCpuMs.provisionPerAgent} ms`],
+    [
+      'worker CPU provision / upgrade / teardown / per agent provisioned',
+      `${r.resources.workerCpuMs.provision} / ${r.resources.workerCpuMs.upgrade} / ${r.resources.workerCpuMs.teardown} / ${r.resources.workerCpuMs.provisionPerAgent} ms`,
+    ],
     ['worker peak RSS', `${r.resources.workerPeakRssMb} MB`],
     ['bench process (emulator) CPU / Temporal server CPU', `${r.resources.benchProcessCpuMs} / ${r.resources.temporalServerCpuMs} ms`],
   ];
