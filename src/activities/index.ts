@@ -4,6 +4,8 @@
  */
 import type { GcpClients } from '../gcp/clients.js';
 import { agentVersionActivities } from './agent-version.js';
+import { driftActivities } from './drift.js';
+import { driftRepairActivities } from './drift-repair.js';
 import { iapActivities } from './iap.js';
 import { instanceActivities } from './instances.js';
 import { leftoverActivities } from './leftovers.js';
@@ -27,6 +29,8 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...iapActivities(clients),
     ...leftoverActivities(clients),
     ...agentVersionActivities(clients, options),
+    ...driftActivities(clients),
+    ...driftRepairActivities(clients),
   };
 }
 
