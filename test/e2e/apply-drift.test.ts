@@ -159,6 +159,10 @@ describe('planes apply', () => {
     ]);
     expect(await stack.inventorySignature()).toBe(before);
 
+    const fromStdin = await stack.cli(['planes', 'apply', '-f', '-', '--dry-run', '--json'], { input: manifest(SECOND) });
+    expect(fromStdin.code, fromStdin.stderr).toBe(0);
+    expect(json<PlanJson>(fromStdin).plan).toEqual(dry.plan);
+
     const human = await stack.cli(['planes', 'apply', '-f', f, '--dry-run']);
     expect(human.stdout).toMatch(/remove agent\s+erin/);
     expect(human.stdout).toMatch(/add agent\s+frank/);

@@ -46,9 +46,15 @@ export interface ApplyResult {
   readonly applied: readonly { readonly plane: string; readonly phase: string; readonly agents: readonly AppliedAgent[] }[];
 }
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function readManifestText(file: string): Promise<string> {
   try {
-    return file === '-' ? await new Response(process.stdin as unknown as ReadableStream).text() : await readFile(file, 'utf8');
+    return file === '-' ? await readStdin() : await readFile(file, 'utf8');
   } catch (error) {
     throw new InvalidInputError('-f', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
