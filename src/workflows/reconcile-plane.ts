@@ -3,7 +3,7 @@
  * destroy and upgrades while it runs) — puts a plane back to what design §4 says:
  *   1. inspect drift (what is wrong before)
  *   2. re-run the plane's ensure steps: they re-create what is missing and restore altered firewall rules
- *   3. for each agent, a few at a time, re-run its ensure steps (service account, secrets with their
+ *   3. for each agent, ten at a time, re-run its ensure steps (service account, secrets with their
  *      exact grants, owner grants; for a Ready agent also its VM), start its VM if it was stopped by
  *      hand, and wait for a healthy heartbeat
  *   4. inspect again: repaired = before − after
@@ -27,7 +27,7 @@ export interface ReconcilePlaneInput extends DriftInspectionInput {
   readonly bootTimeoutMs: number;
 }
 
-const AGENTS_AT_ONCE = 5;
+const AGENTS_AT_ONCE = 10;
 /** The agent steps that act on its VM (skipped for a Paused agent whose VM is gone). */
 const VM_STEPS = new Set(['instance', 'owner-os-login', 'owner-iap-tunnel']);
 

@@ -11,6 +11,7 @@ import { driftInspectionWorkflowId } from '../../domain/workflow-ids.js';
 import { OPERATION, PLANE_NAME } from '../../temporal/search-attributes.js';
 import { taskQueueFromEnv } from '../../temporal/task-queue.js';
 import type { DriftReport } from '../../workflows/drift-messages.js';
+import type { PlaneStatus } from '../../workflows/plane-messages.js';
 import type { inspectPlaneDrift } from '../../workflows/inspect-plane-drift.js';
 import { OperationFailedError, table } from '../command.js';
 import { runningPlane } from './plane-handle.js';
@@ -26,9 +27,10 @@ export interface PlaneDriftView {
   readonly drift: readonly DriftItem[];
 }
 
-export async function inspectPlane(client: Client, name: PlaneName): Promise<DriftReport | undefined> {
+/** The plane's status and, when it is Ready, its drift report. */
+export async function inspectPlane(client: Client, name: PlaneName): Promise<{ status: PlaneStatus; report?: DriftReport }> {
   const { status } = await runningPlane(client, name);
-  if (status.phase !== 'Ready') return undefined;
+  if (status.phase !== 'Ready') return { status };
   const handle = await client.workflow.start<typeof inspectPlaneDrift>('inspectPlaneDrift', {
     workflowId: driftInspectionWorkflowId(name),
     taskQueue: taskQueueFromEnv(),
@@ -41,7 +43,7 @@ export async function inspectPlane(client: Client, name: PlaneName): Promise<Dri
     ],
   });
   try {
-    return await handle.result();
+    return { status, report: await handle.result() };
   } catch (error) {
     const cause = error instanceof WorkflowFailedError ? (error.cause?.message ?? error.message) : error instanceof Error ? error.message : String(error);
     throw new OperationFailedError(`drift check of plane ${name} failed: ${cause}`, 'DRIFT_CHECK_FAILED');
@@ -49,8 +51,7 @@ export async function inspectPlane(client: Client, name: PlaneName): Promise<Dri
 }
 
 export async function planeDriftView(client: Client, name: PlaneName): Promise<PlaneDriftView> {
-  const report = await inspectPlane(client, name);
-  const { status } = await runningPlane(client, name);
+  const { status, report } = await inspectPlane(client, name);
   return {
     name,
     phase: status.phase,

@@ -57,7 +57,7 @@ export function registerReconcile(planes: Command): void {
         return withSession(async (session) => {
           const client = await session.temporal();
           if (o.dryRun) {
-            const report = await inspectPlane(client, plane);
+            const { report } = await inspectPlane(client, plane);
             if (!report) throw new OperationFailedError(`plane ${plane} is not Ready; it can be reconciled once it is`, 'PLANE_NOT_READY');
             return { data: { plane, dryRun: true, workflowId: null, before: report.drift, repaired: [], remaining: report.drift, failures: [] }, human: render };
           }
