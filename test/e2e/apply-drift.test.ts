@@ -16,7 +16,13 @@ import { createGcpClients, type GcpClients } from '../../src/gcp/clients.js';
 import type { DriftItem } from '../../src/domain/drift.js';
 import { agentResourceNames, planeResourceNames } from '../../src/domain/resource-names.js';
 import { planeWorkflowId } from '../../src/domain/workflow-ids.js';
-import { planeStatusQuery } from '../../src/workflows/plane-messages.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { AgentName } from '../../src/domain/names.js';
+import { startReconcileUpdate } from '../../src/workflows/drift-messages.js';
+import { destroyPlaneUpdate, planeStatusQuery, removeAgentUpdate } from '../../src/workflows/plane-messages.js';
+import type { reconcilePlane } from '../../src/workflows/reconcile-plane.js';
+import { startUpgradeUpdate } from '../../src/workflows/upgrade-messages.js';
 import { parseJson as json } from '../setup/cli.js';
 import { agentGrants, agentResourceKeys, expectedAgentGrants, planeResourceKeys } from './support/expectations.js';
 import { E2EStack, plane as planeFixture, agent as agentFixture } from './support/stack.js';
@@ -288,6 +294,28 @@ describe('drift and reconcile', () => {
     // Its own inspections found nothing before and after.
     expect(second).toMatchObject({ before: [], repaired: [], remaining: [], failures: [] });
   }, 300_000);
+
+  it('holds removals, destroy and upgrades of the plane while a reconcile runs; a second request joins it', async () => {
+    const entity = stack.client.workflow.getHandle(planeWorkflowId(plane.name));
+    const started = await entity.executeUpdate(startReconcileUpdate);
+    expect(started).toMatchObject({ joined: false, agents: SECOND.length });
+    const refusal = async (run: () => Promise<unknown>): Promise<string | undefined> => {
+      try {
+        await run();
+        return undefined;
+      } catch (error) {
+        expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+        return ((error as WorkflowUpdateFailedError).cause as ApplicationFailure).type ?? undefined;
+      }
+    };
+    expect(await refusal(() => entity.executeUpdate(removeAgentUpdate, { args: ['bob' as AgentName] }))).toBe('RECONCILE_RUNNING');
+    expect(await refusal(() => entity.executeUpdate(destroyPlaneUpdate))).toBe('RECONCILE_RUNNING');
+    expect(await refusal(() => entity.executeUpdate(startUpgradeUpdate, { args: [{ toVersion: '2026.12.1' }] }))).toBe('RECONCILE_RUNNING');
+    expect(await entity.executeUpdate(startReconcileUpdate)).toEqual({ ...started, joined: true });
+    const report = await stack.client.workflow.getHandle<typeof reconcilePlane>(started.workflowId).result();
+    expect(report).toMatchObject({ before: [], repaired: [], remaining: [], failures: [] });
+    expect(await roster()).toEqual(Object.fromEntries(SECOND.map((a) => [a, 'Ready'])));
+  }, 120_000);
 
   it('exits 1 when an agent of the plan fails (rolled back), and a later apply adds it again', async () => {
     const f = await file('third.yaml', manifest([...SECOND, 'henry']));
