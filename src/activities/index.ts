@@ -5,6 +5,8 @@
 import type { GcpClients } from '../gcp/clients.js';
 import { agentSnapshotActivities } from './agent-snapshots.js';
 import { agentVersionActivities } from './agent-version.js';
+import { driftActivities } from './drift.js';
+import { driftRepairActivities } from './drift-repair.js';
 import { iapActivities } from './iap.js';
 import { instanceActivities } from './instances.js';
 import { leftoverActivities } from './leftovers.js';
@@ -29,6 +31,8 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...leftoverActivities(clients),
     ...agentVersionActivities(clients, options),
     ...agentSnapshotActivities(clients),
+    ...driftActivities(clients),
+    ...driftRepairActivities(clients),
   };
 }
 

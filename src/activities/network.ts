@@ -22,6 +22,65 @@ export function planeDescription(plane: PlaneSpec): string {
   return `managed-by=agents-plane plane=${plane.name}`;
 }
 
+/** One of the plane's firewall rules: its name and the exact content design §4 prescribes. */
+export interface PlaneFirewallRule {
+  readonly name: string;
+  readonly direction: 'INGRESS' | 'EGRESS';
+  readonly priority: number;
+  readonly sourceRanges?: string[];
+  readonly destinationRanges?: string[];
+  readonly allowed?: { IPProtocol: string; ports?: string[] }[];
+  readonly denied?: { IPProtocol: string; ports?: string[] }[];
+}
+
+export function planeFirewallRules(plane: PlaneSpec): PlaneFirewallRule[] {
+  const names = planeResourceNames(plane.name);
+  return [
+    // Agents never talk to each other, in either direction.
+    { name: names.firewallDenyIngress, direction: 'INGRESS', priority: 900, sourceRanges: [AGENT_SUBNET_CIDR], denied: [{ IPProtocol: 'all' }] },
+    { name: names.firewallDenyEgress, direction: 'EGRESS', priority: 900, destinationRanges: [AGENT_SUBNET_CIDR], denied: [{ IPProtocol: 'all' }] },
+    // SSH only through IAP (OS Login decides who).
+    { name: names.firewallAllowIapSsh, direction: 'INGRESS', priority: 1000, sourceRanges: [IAP_SOURCE_RANGE], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] },
+  ];
+}
+
+type FirewallRules = readonly { IPProtocol?: string | null; ports?: readonly string[] | null }[] | null | undefined;
+
+const rulesText = (rules: FirewallRules) =>
+  (rules ?? []).map((r) => `${r.IPProtocol ?? ''}${r.ports?.length ? `:${[...r.ports].join(',')}` : ''}`).sort().join(' ') || '-';
+const rangesText = (ranges: readonly string[] | null | undefined) => [...(ranges ?? [])].sort().join(',') || '-';
+
+/**
+ * What differs between a firewall rule as read and as prescribed, field by field ("denied: all →
+ * tcp:22"); empty when it matches. Fields the provider fills in (ingress without a destination applies
+ * to everything) are compared only when the rule sets them; a disabled rule is a difference.
+ */
+export function firewallDifferences(
+  wanted: PlaneFirewallRule,
+  actual: {
+    direction?: string | null;
+    priority?: number | null;
+    sourceRanges?: readonly string[] | null;
+    destinationRanges?: readonly string[] | null;
+    allowed?: FirewallRules;
+    denied?: FirewallRules;
+    disabled?: boolean | null;
+  },
+): string[] {
+  const out: string[] = [];
+  const compare = (field: string, want: string, got: string) => {
+    if (want !== got) out.push(`${field}: ${want} → ${got}`);
+  };
+  compare('direction', wanted.direction, actual.direction ?? 'INGRESS');
+  compare('priority', String(wanted.priority), String(actual.priority ?? 1000));
+  if (wanted.sourceRanges) compare('sourceRanges', rangesText(wanted.sourceRanges), rangesText(actual.sourceRanges));
+  if (wanted.destinationRanges) compare('destinationRanges', rangesText(wanted.destinationRanges), rangesText(actual.destinationRanges));
+  compare('allowed', rulesText(wanted.allowed), rulesText(actual.allowed));
+  compare('denied', rulesText(wanted.denied), rulesText(actual.denied));
+  if (actual.disabled) out.push('disabled: false → true');
+  return out;
+}
+
 type Op = { latestResponse?: unknown };
 
 /**
@@ -31,6 +90,11 @@ type Op = { latestResponse?: unknown };
 interface PlaneResource {
   readonly what: string;
   get(): Promise<{ description?: string | null } | undefined>;
+  /**
+   * Where the content matters (firewall rules), what differs between `existing` and the wanted resource;
+   * empty when it matches. A resource of ours with other content is replaced (deleted and re-created).
+   */
+  differences?(existing: unknown): string[];
   insert(requestId: string): Promise<[Op, ...unknown[]]>;
   remove(requestId: string): Promise<[Op, ...unknown[]]>;
 }
@@ -50,10 +114,14 @@ export function networkActivities(clients: GcpClients) {
     const existing = await r.get();
     if (existing) {
       if (existing.description !== planeDescription(plane)) throw ownershipConflict(r.what);
-      return;
+      if ((r.differences?.(existing) ?? []).length === 0) return;
+      // Altered behind the plane's back: a rule of ours with other content no longer gives the isolation
+      // we promised, so it is replaced (delete, then insert under its own requestId). compute's
+      // firewalls.update would do it in place; the emulator does not model it yet.
+      await remove(plane, r, 'replace');
     }
     try {
-      const [op] = await r.insert(requestIdFor('create', r.what));
+      const [op] = await r.insert(requestIdFor(existing ? 'recreate' : 'create', r.what));
       await waitForOperation(clients, plane.project, op, `create ${r.what}`, {});
     } catch (error) {
       if (error instanceof OperationError) retireRequestIds();
@@ -64,12 +132,12 @@ export function networkActivities(clients: GcpClients) {
     }
   }
 
-  async function remove(plane: PlaneSpec, r: PlaneResource): Promise<void> {
+  async function remove(plane: PlaneSpec, r: PlaneResource, purpose = 'delete'): Promise<void> {
     const existing = await r.get();
     if (!existing) return;
     if (existing.description !== planeDescription(plane)) throw ownershipConflict(r.what);
     try {
-      const [op] = await r.remove(requestIdFor('delete', r.what));
+      const [op] = await r.remove(requestIdFor(purpose, r.what));
       await waitForOperation(clients, plane.project, op, `delete ${r.what}`, {});
     } catch (error) {
       if (!isNotFound(error)) throw normalizeGcpError(error, `delete ${r.what}`);
@@ -116,11 +184,13 @@ export function networkActivities(clients: GcpClients) {
     };
   };
 
-  const firewall = (plane: PlaneSpec, name: string, body: protos.google.cloud.compute.v1.IFirewall): PlaneResource => {
+  const firewall = (plane: PlaneSpec, rule: PlaneFirewallRule): PlaneResource => {
     const project = plane.project;
+    const { name, ...body } = rule;
     return {
       what: `firewall ${name}`,
       get: () => readOrUndefined('firewall', () => clients.firewalls.get({ project, firewall: name })),
+      differences: (existing) => firewallDifferences(rule, existing as protos.google.cloud.compute.v1.IFirewall),
       insert: (requestId) =>
         clients.firewalls.insert({
           project,
@@ -131,31 +201,7 @@ export function networkActivities(clients: GcpClients) {
     };
   };
 
-  const firewalls = (plane: PlaneSpec): PlaneResource[] => {
-    const names = planeResourceNames(plane.name);
-    return [
-      // Agents never talk to each other, in either direction.
-      firewall(plane, names.firewallDenyIngress, {
-        direction: 'INGRESS',
-        priority: 900,
-        sourceRanges: [AGENT_SUBNET_CIDR],
-        denied: [{ IPProtocol: 'all' }],
-      }),
-      firewall(plane, names.firewallDenyEgress, {
-        direction: 'EGRESS',
-        priority: 900,
-        destinationRanges: [AGENT_SUBNET_CIDR],
-        denied: [{ IPProtocol: 'all' }],
-      }),
-      // SSH only through IAP (OS Login decides who).
-      firewall(plane, names.firewallAllowIapSsh, {
-        direction: 'INGRESS',
-        priority: 1000,
-        sourceRanges: [IAP_SOURCE_RANGE],
-        allowed: [{ IPProtocol: 'tcp', ports: ['22'] }],
-      }),
-    ];
-  };
+  const firewalls = (plane: PlaneSpec): PlaneResource[] => planeFirewallRules(plane).map((rule) => firewall(plane, rule));
 
   const router = (plane: PlaneSpec): PlaneResource => {
     const names = planeResourceNames(plane.name);

@@ -10,3 +10,6 @@ export const planeDeprovisionWorkflowId = (plane: PlaneName) => `plane/${plane}/
 export const agentProvisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/provision`;
 export const agentDeprovisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/deprovision`;
 export const upgradeWorkflowId = (plane: PlaneName, n: number) => `upgrade/${plane}/${n}`;
+/** Drift checks are read-only: concurrent ones join, a later one reuses the id. */
+export const driftInspectionWorkflowId = (plane: PlaneName) => `drift/${plane}`;
+export const reconcileWorkflowId = (plane: PlaneName, n: number) => `reconcile/${plane}/${n}`;

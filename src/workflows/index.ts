@@ -4,3 +4,5 @@ export { provisionAgent } from './provision-agent.js';
 export { deprovisionAgent } from './deprovision-agent.js';
 export { provisionPlane, deprovisionPlane } from './provision-plane.js';
 export { upgradePlane } from './upgrade-plane.js';
+export { inspectPlaneDrift } from './inspect-plane-drift.js';
+export { reconcilePlane } from './reconcile-plane.js';

@@ -27,10 +27,13 @@ import {
   agentProvisionWorkflowId,
   planeDeprovisionWorkflowId,
   planeProvisionWorkflowId,
+  reconcileWorkflowId,
   upgradeWorkflowId,
 } from '../domain/workflow-ids.js';
+import { INSPECTED_AGENT_STATES } from '../domain/drift.js';
 import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
 import { deprovisionAgent } from './deprovision-agent.js';
+import { startReconcileUpdate, type StartReconcileResult } from './drift-messages.js';
 import {
   addAgentUpdate,
   agentOperationFinishedSignal,
@@ -44,6 +47,7 @@ import {
   type RosterEntry,
 } from './plane-messages.js';
 import { provisionAgent } from './provision-agent.js';
+import { reconcilePlane } from './reconcile-plane.js';
 import { deprovisionPlane, provisionPlane } from './provision-plane.js';
 import { describeFailure } from './saga.js';
 import { activeUpgradeQuery, startUpgradeUpdate, upgradeReportSignal, type StartUpgradeResult } from './upgrade-messages.js';
@@ -65,6 +69,8 @@ export interface PlaneInput {
   /** Upgrades started so far (the n of `upgrade/<plane>/<n>`) and the one running, if any. */
   readonly upgrades?: number;
   readonly activeUpgrade?: string;
+  /** Reconciles started so far (the n of `reconcile/<plane>/<n>`). */
+  readonly reconciles?: number;
 }
 
 /** Errors a validator raises are the caller's fault: the CLI maps INVALID_INPUT to exit 2. */
@@ -86,6 +92,16 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
   const pendingRemovals = new Set<AgentName>(input.pendingRemovals ?? []);
   let upgrades = input.upgrades ?? 0;
   let activeUpgrade = input.activeUpgrade;
+  let reconciles = input.reconciles ?? 0;
+  // The running reconcile and the agents it repairs: they are not removed under it.
+  let activeReconcile: { workflowId: string; agents: Set<string> } | undefined;
+  const reconcileRefusal = (what: string, agent?: string) =>
+    activeReconcile && (agent === undefined || activeReconcile.agents.has(agent))
+      ? ApplicationFailure.nonRetryable(
+          `a reconcile is running on plane ${spec.name} (${activeReconcile.workflowId}); ${what} once it ends`,
+          'RECONCILE_RUNNING',
+        )
+      : undefined;
 
   const set = (entry: RosterEntry) => roster.set(entry.spec.name, entry);
   const childSearchAttributes = (agent: AgentSpec, operation: string) => [
@@ -180,8 +196,10 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
       return { state: after.state, ...(after.operationId ? { operationId: after.operationId } : {}) };
     },
     {
-      validator: (_name: AgentName) => {
+      validator: (name: AgentName) => {
         if (phase === 'Creating') throw notNow(`plane ${spec.name} is still being created`);
+        const reconciling = reconcileRefusal(`remove agent ${name}`, name);
+        if (reconciling) throw reconciling;
       },
     },
   );
@@ -198,6 +216,8 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     {
       validator: () => {
         if (phase === 'Creating') throw notNow(`plane ${spec.name} is still being created`);
+        const reconciling = reconcileRefusal('destroy the plane');
+        if (reconciling) throw reconciling;
       },
     },
   );
@@ -256,6 +276,43 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
         if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; it can be upgraded once it is Ready`);
         const refusal = upgradeRefusal();
         if (refusal) throw refusal;
+        const reconciling = reconcileRefusal('upgrade it');
+        if (reconciling) throw reconciling;
+      },
+    },
+  );
+
+  /**
+   * Reconcile: re-runs the ensure steps for the plane and every Ready (or Paused) agent and reports what
+   * it repaired. One at a time per plane (a second request joins); not while an upgrade runs.
+   */
+  setHandler(
+    startReconcileUpdate,
+    async (): Promise<StartReconcileResult> => {
+      if (activeReconcile) return { workflowId: activeReconcile.workflowId, joined: true, agents: activeReconcile.agents.size };
+      const agents = [...roster.values()].filter((e) => INSPECTED_AGENT_STATES.includes(e.state)).map((e) => ({ spec: e.spec, state: e.state }));
+      reconciles += 1;
+      const workflowId = reconcileWorkflowId(spec.name, reconciles);
+      activeReconcile = { workflowId, agents: new Set(agents.map((a) => a.spec.name)) };
+      const child = await startChild(reconcilePlane, {
+        workflowId,
+        args: [{ plane: spec, agents, bootTimeoutMs: input.settings.bootTimeoutMs }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: PLANE_NAME, value: spec.name },
+          { key: OPERATION, value: 'reconcile-plane' },
+        ],
+      });
+      const ended = () => {
+        if (activeReconcile?.workflowId === workflowId) activeReconcile = undefined;
+      };
+      void child.result().then(ended, ended);
+      return { workflowId, joined: false, agents: agents.length };
+    },
+    {
+      validator: () => {
+        if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; it can be reconciled once it is Ready`);
+        if (activeUpgrade) throw notNow(`an upgrade is running on plane ${spec.name} (${activeUpgrade}); reconcile once it ends`);
       },
     },
   );
@@ -323,7 +380,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     await condition(
       () =>
         (phase === 'Destroying' && roster.size === 0) ||
-        (workflowInfo().continueAsNewSuggested && allHandlersFinished() && activeUpgrade === undefined),
+        (workflowInfo().continueAsNewSuggested && allHandlersFinished() && activeUpgrade === undefined && activeReconcile === undefined),
     );
     if (phase === 'Destroying' && roster.size === 0) break;
     await continueAsNew<typeof plane>({
@@ -334,6 +391,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
       pendingRemovals: [...pendingRemovals],
       upgrades,
       ...(activeUpgrade ? { activeUpgrade } : {}),
+      ...(reconciles > 0 ? { reconciles } : {}),
     });
   }
 

@@ -2,7 +2,7 @@
  * `planes create --name --project --region`: starts the plane's entity workflow, which builds the
  * plane's network, and waits until it is Ready. Running it again for the same plane joins it.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../domain/invalid-input.js';
 import { parsePlaneSpec, type PlaneSpec } from '../../domain/specs.js';
@@ -11,7 +11,8 @@ import { OPERATION, PLANE_NAME } from '../../temporal/search-attributes.js';
 import { taskQueueFromEnv } from '../../temporal/task-queue.js';
 import { planeStatusQuery, type PlaneStatus } from '../../workflows/plane-messages.js';
 import type { plane } from '../../workflows/plane.js';
-import { OperationFailedError, runCommand, table } from '../command.js';
+import { OperationFailedError, runCommand, table, type Output } from '../command.js';
+import type { PlaneHandle } from './plane-handle.js';
 import { parseDuration } from './duration.js';
 import { ProgressView, sleep } from './progress.js';
 import { withSession } from './session.js';
@@ -28,6 +29,54 @@ interface CreateOptions {
 
 const sameSpec = (a: PlaneSpec, b: PlaneSpec) =>
   a.project === b.project && a.region === b.region && a.zone === b.zone && a.name === b.name;
+
+/**
+ * Starts the plane's entity workflow, or joins it when it already runs with the same spec; another spec
+ * under the same name is bad input (`field` names where the name came from).
+ */
+export async function startOrJoinPlane(client: Client, spec: PlaneSpec, bootTimeoutMs: number, out: Output, field: string): Promise<PlaneHandle> {
+  const workflowId = planeWorkflowId(spec.name);
+  try {
+    const handle = await client.workflow.start<typeof plane>('plane', {
+      workflowId,
+      taskQueue: taskQueueFromEnv(),
+      args: [{ spec, settings: { bootTimeoutMs } }],
+      typedSearchAttributes: [
+        { key: PLANE_NAME, value: spec.name },
+        { key: OPERATION, value: 'plane' },
+      ],
+    });
+    out.info(`creating plane ${spec.name} (workflow ${workflowId})`);
+    return handle;
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    const handle = client.workflow.getHandle<typeof plane>(workflowId);
+    const existing = await handle.query(planeStatusQuery);
+    if (!sameSpec(existing.spec, spec)) {
+      throw new InvalidInputError(field, `plane ${spec.name} already exists in project ${existing.spec.project}, zone ${existing.spec.zone}`);
+    }
+    out.info(`plane ${spec.name} already exists (${existing.phase}); joining it`);
+    return handle;
+  }
+}
+
+/** Follows the plane's creation until it is Ready; a failed creation (already undone) is exit 1. */
+export async function waitUntilCreated(client: Client, handle: PlaneHandle, name: string, out: Output): Promise<PlaneStatus> {
+  let status = await handle.query(planeStatusQuery);
+  const view = new ProgressView(client, out, `plane ${name}`);
+  while (status.phase === 'Creating') {
+    await view.show(status.operationId);
+    await sleep(500);
+    status = await handle.query(planeStatusQuery);
+  }
+  if (status.phase === 'Failed') {
+    throw new OperationFailedError(
+      `plane ${name} could not be created: ${status.lastError?.message ?? 'unknown error'}; everything it created was removed`,
+      status.lastError?.type ?? 'FAILED',
+    );
+  }
+  return status;
+}
 
 export function registerCreate(planes: Command): void {
   planes
@@ -46,45 +95,8 @@ export function registerCreate(planes: Command): void {
         const bootTimeoutMs = parseDuration(o.bootTimeout, '--boot-timeout');
         return withSession(async (session) => {
           const client = await session.temporal();
-          const workflowId = planeWorkflowId(spec.name);
-          let handle = client.workflow.getHandle<typeof plane>(workflowId);
-          try {
-            handle = await client.workflow.start<typeof plane>('plane', {
-              workflowId,
-              taskQueue: taskQueueFromEnv(),
-              args: [{ spec, settings: { bootTimeoutMs } }],
-              typedSearchAttributes: [
-                { key: PLANE_NAME, value: spec.name },
-                { key: OPERATION, value: 'plane' },
-              ],
-            });
-            out.info(`creating plane ${spec.name} (workflow ${workflowId})`);
-          } catch (error) {
-            if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-            const existing = await handle.query(planeStatusQuery);
-            if (!sameSpec(existing.spec, spec)) {
-              throw new InvalidInputError(
-                '--name',
-                `plane ${spec.name} already exists in project ${existing.spec.project}, zone ${existing.spec.zone}`,
-              );
-            }
-            out.info(`plane ${spec.name} already exists (${existing.phase}); joining it`);
-          }
-          let status = await handle.query(planeStatusQuery);
-          if (o.wait) {
-            const view = new ProgressView(client, out, `plane ${spec.name}`);
-            while (status.phase === 'Creating') {
-              await view.show(status.operationId);
-              await sleep(500);
-              status = await handle.query(planeStatusQuery);
-            }
-            if (status.phase === 'Failed') {
-              throw new OperationFailedError(
-                `plane ${spec.name} could not be created: ${status.lastError?.message ?? 'unknown error'}; everything it created was removed`,
-                status.lastError?.type ?? 'FAILED',
-              );
-            }
-          }
+          const handle = await startOrJoinPlane(client, spec, bootTimeoutMs, out, '--name');
+          const status = o.wait ? await waitUntilCreated(client, handle, spec.name, out) : await handle.query(planeStatusQuery);
           return {
             data: status,
             human: (s) =>

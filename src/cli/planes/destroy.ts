@@ -18,7 +18,7 @@ interface DestroyOptions {
   wait: boolean;
 }
 
-async function confirmed(question: string): Promise<boolean> {
+export async function confirmed(question: string): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {

@@ -1,10 +1,12 @@
 /** `agents-plane planes ...`: one file per command. */
 import type { Command } from 'commander';
 import { registerAddAgent } from './add-agent.js';
+import { registerApply } from './apply.js';
 import { registerCreate } from './create.js';
 import { registerDestroy } from './destroy.js';
 import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
+import { registerReconcile } from './reconcile.js';
 import { registerRemoveAgent } from './remove-agent.js';
 import { registerSecrets } from './secrets.js';
 import { registerStatus } from './status.js';
@@ -23,4 +25,6 @@ export function registerPlanesCommands(program: Command): void {
   registerDestroy(planes);
   registerUpgrade(planes);
   registerUpgradeControl(planes);
+  registerApply(planes);
+  registerReconcile(planes);
 }

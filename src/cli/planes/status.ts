@@ -13,6 +13,7 @@ import type { GcpClients } from '../../gcp/clients.js';
 import { readGuestReport, readInstanceStatus } from '../../gcp/guest-health.js';
 import { planeStatusQuery, type PlaneStatus, type RosterEntry } from '../../workflows/plane-messages.js';
 import { runCommand, table } from '../command.js';
+import { planeDriftView, renderDriftViews, type PlaneDriftView } from './drift.js';
 import { listPlaneNames } from './list.js';
 import { runningPlane } from './plane-handle.js';
 import { withSession } from './session.js';
@@ -118,15 +119,20 @@ export function registerStatus(planes: Command): void {
     .command('status')
     .description('health, versions and cost of every agent, per plane')
     .option('--plane <plane>', 'only this plane')
+    .option('--drift', 'instead: what differs from what the plane says (firewall rules, grants, VMs); see `planes reconcile`')
     .action(
-      runCommand<{ plane?: string }, { planes: PlaneStatusView[] }>(async (o) => {
+      runCommand<{ plane?: string; drift?: boolean }, { planes: PlaneStatusView[] | PlaneDriftView[] }>(async (o) => {
         const only = o.plane === undefined ? undefined : parsePlaneName(o.plane);
         return withSession(async (session) => {
           const client = await session.temporal();
-          const gcp = await session.google();
           const names = only ? [only] : await listPlaneNames(client);
+          if (o.drift) {
+            const views = await Promise.all(names.map((n) => planeDriftView(client, n)));
+            return { data: { planes: views }, human: () => renderDriftViews(views) };
+          }
+          const gcp = await session.google();
           const views = await Promise.all(names.map((n) => planeStatusView(client, gcp, n)));
-          return { data: { planes: views }, human: (d) => render(d.planes) };
+          return { data: { planes: views }, human: () => render(views) };
         });
       }),
     );
