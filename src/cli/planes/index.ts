@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAddAgent } from './add-agent.js';
 import { registerCreate } from './create.js';
+import { registerCostReport } from './cost-report.js';
 import { registerDestroy } from './destroy.js';
 import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
@@ -23,4 +24,5 @@ export function registerPlanesCommands(program: Command): void {
   registerDestroy(planes);
   registerUpgrade(planes);
   registerUpgradeControl(planes);
+  registerCostReport(planes);
 }
