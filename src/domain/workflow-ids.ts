@@ -10,3 +10,5 @@ export const planeDeprovisionWorkflowId = (plane: PlaneName) => `plane/${plane}/
 export const agentProvisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/provision`;
 export const agentDeprovisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/deprovision`;
 export const upgradeWorkflowId = (plane: PlaneName, n: number) => `upgrade/${plane}/${n}`;
+/** The Temporal Schedule of a plane's upgrade window (a schedule id, not a workflow id; its runs get a time suffix). */
+export const upgradeWindowScheduleId = (plane: PlaneName) => `upgrade-window/${plane}`;

@@ -4,3 +4,4 @@ export { provisionAgent } from './provision-agent.js';
 export { deprovisionAgent } from './deprovision-agent.js';
 export { provisionPlane, deprovisionPlane } from './provision-plane.js';
 export { upgradePlane } from './upgrade-plane.js';
+export { upgradeWindow } from './upgrade-window.js';

@@ -11,6 +11,7 @@ import { OperationFailedError, runCommand } from '../command.js';
 import { runningPlane, updateError } from './plane-handle.js';
 import { ProgressView, sleep } from './progress.js';
 import { withSession } from './session.js';
+import { deleteUpgradeWindow } from './upgrade-window.js';
 
 interface DestroyOptions {
   plane?: string;
@@ -51,6 +52,8 @@ export function registerDestroy(planes: Command): void {
             throw updateError(error);
           }
           out.info(`destroying plane ${plane}`);
+          // Its scheduled upgrades go with it (a window firing now would only be refused by the entity).
+          if (await deleteUpgradeWindow(client, plane)) out.info(`removed the upgrade window of plane ${plane}`);
           if (!o.wait) return { data: { plane, phase: 'Destroying' } };
           const view = new ProgressView(client, out, `plane ${plane}`);
           for (;;) {
