@@ -52,7 +52,7 @@ export const PRICES = {
   balancedDiskGbMonth: 0.1,
   /** Boot disk size every agent gets. */
   bootDiskGb: 20,
-  /** Snapshot storage per GB-month (standard, multi-regional). */
+  /** Snapshot storage per GB-month (standard, regional; multi-regional is $0.065: COST_REPORT_PRICES). */
   snapshotGbMonth: 0.05,
   /** Cloud NAT gateway: $0.0014 per VM-hour (up to 32 VMs), 730 h. */
   natPerVmMonth: 0.0014 * 730,

@@ -238,7 +238,7 @@ function prorationNote(period: BillingPeriod, prices: Prices): string {
 
 function assumptionNotes(p: Prices): string[] {
   return [
-    `on-demand list prices of ${p.region} in ${p.currency} whatever the plane's region (other regions cost up to ~30% more); no sustained- or committed-use discounts`,
+    `on-demand list prices of ${p.region} in ${p.currency} whatever the plane's region (other regions' prices differ); no sustained- or committed-use discounts`,
     `a month is ${p.hoursPerMonth} h; machine types at their monthly list price (catalog.ts), billed only while the VM is not stopped (TERMINATED or SUSPENDED: disk only)`,
     `disks per GiB-month by type (${Object.entries(p.diskGbMonth).map(([t, v]) => `${t} $${v}`).join(', ')}), whether the VM runs or not`,
     `snapshots per GiB-month of storageBytes: $${p.regionalSnapshotGbMonth} regional, $${p.multiRegionalSnapshotGbMonth} multi-regional; scheduled snapshots are attributed to the agent whose boot disk they copy`,

@@ -99,3 +99,18 @@ describe('computeCostReport', () => {
     expect(r.agents[0]!.diskUsd).toBe(2);
   });
 });
+
+describe("the cost report's Google clients", () => {
+  it('list disks, and cannot change or snapshot them', async () => {
+    const { describeOnlyGcpClients, DescribeOnlyViolation } = await import('../../src/dashboard/describe-only-gcp.js');
+    const gcp = describeOnlyGcpClients({ emulatorUrl: 'http://127.0.0.1:9' });
+    try {
+      expect(typeof gcp.disks.list).toBe('function');
+      for (const mutation of ['insert', 'delete', 'createSnapshot', 'resize', 'setLabels', 'addResourcePolicies', 'get'] as const) {
+        expect(() => (gcp.disks as unknown as Record<string, unknown>)[mutation], mutation).toThrow(DescribeOnlyViolation);
+      }
+    } finally {
+      await gcp.close();
+    }
+  });
+});
