@@ -20,6 +20,9 @@ const AGENTS = ['w0', 'w1'];
 const GOOD = '2026.10.2';
 const scheduleId = upgradeWindowScheduleId(plane.name);
 
+/** Each test runs the CLI binary several times; on a loaded 2-core machine one run can take 10 s. */
+const CLI_TEST_TIMEOUT_MS = 240_000;
+
 let stack: E2EStack;
 
 beforeAll(async () => {
@@ -28,7 +31,7 @@ beforeAll(async () => {
   expect(created.code, created.stderr).toBe(0);
   const added = await Promise.all(AGENTS.map((a) => stack.cli(['planes', 'add-agent', '--plane', plane.name, '--name', a, '--owner', `${a}@example.com`, '--json'])));
   for (const r of added) expect(r.code, r.stderr).toBe(0);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await stack?.stop();
@@ -65,20 +68,24 @@ function expectBadInput(r: CliRun, field: string): void {
 const windowArgs = (cron: string, ...more: string[]) => ['planes', 'upgrade', '--plane', plane.name, '--version', GOOD, '--window', cron, ...more];
 
 describe('upgrade windows', () => {
-  it.each([
-    [windowArgs('61 3 * * *'), '--window'],
-    [windowArgs('0 3 * *'), '--window'],
-    [windowArgs('every saturday'), '--window'],
-    [['planes', 'upgrade', '--plane', plane.name, '--version', 'latest', '--window', '0 3 * * SAT'], '--version'],
-    [['planes', 'upgrade', '--plane', plane.name, '--window', '0 3 * * SAT'], '--version'],
-    [windowArgs('0 3 * * SAT', '--health-timeout', 'soon'), '--health-timeout'],
-    [windowArgs('0 3 * * SAT', '--max-unavailable', '0'), '--max-unavailable'],
-    [windowArgs('0 3 * * SAT', '--list-windows'), '--window'],
-    [['planes', 'upgrade', '--plane', 'nosuch', '--version', GOOD, '--window', '0 3 * * SAT'], '--plane'],
-  ])('refuses %j naming %s, and creates no schedule', async (args, field) => {
-    expectBadInput(await stack.cli(args), field);
+  it('refuses bad flags with exit 2 naming the flag, and creates no schedule', async () => {
+    const cases: [string[], string][] = [
+      [windowArgs('61 3 * * *'), '--window'],
+      [windowArgs('every saturday'), '--window'],
+      [['planes', 'upgrade', '--plane', plane.name, '--version', 'latest', '--window', '0 3 * * SAT'], '--version'],
+      [['planes', 'upgrade', '--plane', plane.name, '--window', '0 3 * * SAT'], '--version'],
+      [windowArgs('0 3 * * SAT', '--health-timeout', 'soon'), '--health-timeout'],
+      [windowArgs('0 3 * * SAT', '--list-windows'), '--window'],
+      [['planes', 'upgrade', '--plane', 'nosuch', '--version', GOOD, '--window', '0 3 * * SAT'], '--plane'],
+    ];
+    // In parallel: each is a CLI process that stops at its flags (or at the plane lookup).
+    const runs = await Promise.all(cases.map(([args]) => stack.cli(args)));
+    for (const [i, [args, field]] of cases.entries()) {
+      expect(runs[i]!.stderr, args.join(' ')).toContain(`invalid ${field}:`);
+      expectBadInput(runs[i]!, field);
+    }
     expect(await scheduleExists()).toBe(false);
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('creates the schedule upgrade-window/<plane>: cron, action, task queue, overlap SKIP; a second call updates it', async () => {
     const r = await stack.cli(windowArgs('0 3 * * SAT', '--canary', '0', '--max-unavailable', '1', '--health-timeout', '60s', '--json'));
@@ -106,19 +113,19 @@ describe('upgrade windows', () => {
     expect([nextRun.getUTCHours(), nextRun.getUTCMinutes()]).toEqual([4, 30]);
     const human = await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--list-windows']);
     expect(human.stdout).toMatch(new RegExp(`${scheduleId}\\s+30 4 \\* \\* \\*\\s+${GOOD.replace(/\./g, '\\.')}\\s+${listed.windows[0]!.nextRuns[0]}`));
-  });
+  }, CLI_TEST_TIMEOUT_MS);
 
   it("triggering the window upgrades the plane's agents; a window during a running upgrade is refused and recorded", async () => {
     const handle = stack.client.schedule.getHandle(scheduleId);
     await handle.trigger();
-    const started = await until(lastOutcome, (o) => o?.outcome === 'started', 30_000);
+    const started = await until(lastOutcome, (o) => o?.outcome === 'started', 90_000);
     expect(started).toMatchObject({ outcome: 'started', toVersion: GOOD, workflowId: `upgrade/${plane.name}/1`, agents: 2, requestedBy: expect.stringMatching(new RegExp(`^${scheduleId}-`)) });
 
     // The plane is upgrading (one agent at a time): the next window is the entity's to refuse. (A run's id
     // carries its time to the second: a second apart, the two runs have distinct ids.)
     await new Promise((r) => setTimeout(r, 1100));
     await handle.trigger();
-    const refused = await until(lastOutcome, (o) => o !== null && o.at !== started!.at, 30_000);
+    const refused = await until(lastOutcome, (o) => o !== null && o.at !== started!.at, 90_000);
     expect(refused!.requestedBy).not.toBe(started!.requestedBy);
     expect(refused).toMatchObject({ outcome: 'refused', toVersion: GOOD, reason: { type: 'UPGRADE_RUNNING' } });
 
@@ -141,7 +148,7 @@ describe('upgrade windows', () => {
     const listed = json<UpgradeWindowResult>(await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--list-windows', '--json']));
     expect(listed.windows[0]!.lastOutcome).toMatchObject({ outcome: 'refused' } satisfies Partial<ScheduledUpgradeOutcome>);
     expect(listed.windows[0]!.lastFiredAt).not.toBeNull();
-  }, 120_000);
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('--remove-window deletes the schedule', async () => {
     const r = await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--remove-window', '--json']);
@@ -150,7 +157,9 @@ describe('upgrade windows', () => {
     expect(await scheduleExists()).toBe(false);
     expect(json<UpgradeWindowResult>(await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--list-windows', '--json'])).windows).toEqual([]);
     expect(json<UpgradeWindowResult>(await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--remove-window', '--json'])).action).toBe('absent');
-  });
+    expectBadInput(await stack.cli(['planes', 'upgrade', '--plane', 'nosuch', '--remove-window']), '--plane');
+    expectBadInput(await stack.cli(['planes', 'upgrade', '--plane', 'nosuch', '--list-windows']), '--plane');
+  }, CLI_TEST_TIMEOUT_MS);
 
   it('planes destroy removes the window with the plane', async () => {
     expect((await stack.cli(windowArgs('@daily', '--json'))).code).toBe(0);
@@ -158,5 +167,5 @@ describe('upgrade windows', () => {
     const r = await stack.cli(['planes', 'destroy', '--plane', plane.name, '--force', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(await scheduleExists()).toBe(false);
-  }, 120_000);
+  }, CLI_TEST_TIMEOUT_MS);
 });

@@ -7,6 +7,7 @@
  * deletes it too.
  */
 import {
+  isGrpcServiceError,
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
@@ -19,7 +20,7 @@ import { parseCronWindow, type CronWindow } from '../../domain/cron.js';
 import { InvalidInputError } from '../../domain/invalid-input.js';
 import { parsePlaneName, type PlaneName } from '../../domain/names.js';
 import type { UpgradeRequest } from '../../domain/upgrade-spec.js';
-import { upgradeWindowScheduleId } from '../../domain/workflow-ids.js';
+import { planeWorkflowId, upgradeWindowScheduleId } from '../../domain/workflow-ids.js';
 import { OPERATION, PLANE_NAME } from '../../temporal/search-attributes.js';
 import { taskQueueFromEnv } from '../../temporal/task-queue.js';
 import { lastScheduledUpgradeQuery, type ScheduledUpgradeOutcome, type UpgradeWindowInput } from '../../workflows/upgrade-window-messages.js';
@@ -74,13 +75,15 @@ function scheduleAction(plane: PlaneName, window: CronWindow, request: UpgradeRe
   };
 }
 
-/** The schedule rejected what the cron check let through: still the window's fault, still exit 2. */
+const GRPC_INVALID_ARGUMENT = 3;
+
+/** Temporal refused the schedule as invalid (a cron the check above let through): still the window's fault, exit 2. */
 function windowRejected(error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/invalid|cron|spec/i.test(message) && !(error instanceof ScheduleAlreadyRunning)) {
-    return new InvalidInputError('--window', `Temporal refused the schedule: ${message.split('\n')[0]}`);
+  const grpc = isGrpcServiceError(error) ? error : error instanceof Error && isGrpcServiceError(error.cause) ? error.cause : undefined;
+  if (grpc?.code === GRPC_INVALID_ARGUMENT) {
+    return new InvalidInputError('--window', `Temporal refused the schedule: ${grpc.details.split('\n')[0]}`);
   }
-  return error instanceof Error ? error : new Error(message);
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Creates the plane's window, or replaces its cron and upgrade settings when it exists. */
@@ -105,16 +108,21 @@ export async function setUpgradeWindow(client: Client, plane: PlaneName, window:
   return { plane, action: outcome, windows: await listUpgradeWindows(client, plane) };
 }
 
+/** The plane's window, if any. A window whose plane is gone still shows (and can be removed). */
 export async function listUpgradeWindows(client: Client, plane: PlaneName): Promise<UpgradeWindowView[]> {
-  const { handle } = await runningPlane(client, plane);
   let description: ScheduleDescription;
   try {
     description = await client.schedule.getHandle(upgradeWindowScheduleId(plane)).describe();
   } catch (error) {
-    if (error instanceof ScheduleNotFoundError) return [];
-    throw error;
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+    await runningPlane(client, plane);
+    return [];
   }
-  const lastOutcome = await handle.query(lastScheduledUpgradeQuery).catch(() => null);
+  // A plane that is gone, or runs code without this Query yet, has nothing to say about it.
+  const lastOutcome = await client.workflow
+    .getHandle(planeWorkflowId(plane))
+    .query(lastScheduledUpgradeQuery)
+    .catch(() => null);
   return [windowView(description, lastOutcome)];
 }
 
@@ -199,7 +207,9 @@ async function upgradeWindowCommand(o: WindowOptions): Promise<CommandResult<Upg
   return withSession(async (session) => {
     const client = await session.temporal();
     if (mode === 'list') return { data: { plane, action: 'listed', windows: await listUpgradeWindows(client, plane) }, human };
+    if (await deleteUpgradeWindow(client, plane)) return { data: { plane, action: 'removed', windows: [] }, human };
+    // Nothing to remove: fine for a plane that exists, bad input otherwise.
     await runningPlane(client, plane);
-    return { data: { plane, action: (await deleteUpgradeWindow(client, plane)) ? 'removed' : 'absent', windows: [] }, human };
+    return { data: { plane, action: 'absent', windows: [] }, human };
   });
 }
