@@ -52,7 +52,7 @@ export function registerDestroy(planes: Command): void {
             throw updateError(error);
           }
           out.info(`destroying plane ${plane}`);
-          // Its scheduled upgrades go with it (a window firing now would only be refused by the entity).
+          // Its upgrade window goes with it: once the entity has ended, a firing could only fail.
           if (await deleteUpgradeWindow(client, plane)) out.info(`removed the upgrade window of plane ${plane}`);
           if (!o.wait) return { data: { plane, phase: 'Destroying' } };
           const view = new ProgressView(client, out, `plane ${plane}`);
