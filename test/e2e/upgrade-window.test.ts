@@ -136,6 +136,10 @@ describe('upgrade windows', () => {
     const rows = status.planes[0]!.agents.map((a) => [a.name, a.state, a.agentVersion, a.desiredVersion]);
     expect(rows.sort((x, y) => x[0]!.localeCompare(y[0]!))).toEqual(AGENTS.map((a) => [a, 'Ready', GOOD, GOOD]));
     expect(GOOD).not.toBe(DEFAULT_AGENT_VERSION);
+    // The Update path (a person's `planes upgrade`) shares the start path and the counter: upgrade 2, nothing left to do.
+    const now = await stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', GOOD, '--json']);
+    expect(now.code, now.stderr).toBe(0);
+    expect(json(now)).toMatchObject({ workflowId: `upgrade/${plane.name}/2`, state: 'completed', agents: [] });
 
     // Both window runs were upgradeWindow workflows on this deployment's task queue, and completed.
     const runs = async () => {
