@@ -11,6 +11,8 @@ import { createGcpClients, type GcpClients, type GcpEndpoint } from '../gcp/clie
 const ALLOWED: Readonly<Partial<Record<keyof GcpClients, readonly string[]>>> = {
   instances: ['get', 'getGuestAttributes', 'list', 'listAsync'],
   snapshots: ['list', 'listAsync'],
+  // The cost report (planes cost-report) lists the plane's disks as well.
+  disks: ['list', 'listAsync'],
 };
 
 export class DescribeOnlyViolation extends Error {

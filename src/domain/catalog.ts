@@ -52,8 +52,36 @@ export const PRICES = {
   balancedDiskGbMonth: 0.1,
   /** Boot disk size every agent gets. */
   bootDiskGb: 20,
-  /** Snapshot storage per GB-month (standard, multi-regional). */
+  /** Snapshot storage per GB-month (standard, regional; multi-regional is $0.065: COST_REPORT_PRICES). */
   snapshotGbMonth: 0.05,
   /** Cloud NAT gateway: $0.0014 per VM-hour (up to 32 VMs), 730 h. */
   natPerVmMonth: 0.0014 * 730,
+} as const;
+
+/**
+ * The price table behind `planes cost-report`: hourly and per-GB-month list prices (USD, us-central1,
+ * on-demand), the source pages, and the date this table was last compared with them. GCP bills disks and
+ * snapshots per GiB (2^30 bytes) and everything per second; a month is 730 hours.
+ */
+export const COST_REPORT_PRICES = {
+  source: [
+    'https://cloud.google.com/compute/vm-instance-pricing',
+    'https://cloud.google.com/compute/disks-image-pricing',
+    'https://cloud.google.com/nat/pricing',
+  ],
+  asOf: '2026-11-30',
+  region: 'us-central1',
+  currency: 'USD',
+  hoursPerMonth: 730,
+  /** Persistent disk capacity per GiB-month, by disk type. */
+  diskGbMonth: { 'pd-standard': 0.04, 'pd-balanced': 0.1, 'pd-ssd': 0.17 } as Readonly<Record<string, number>>,
+  /** Standard snapshot storage per GiB-month: stored in one region, or in a multi-region (us, eu, asia). */
+  regionalSnapshotGbMonth: 0.05,
+  multiRegionalSnapshotGbMonth: 0.065,
+  /** Cloud NAT gateway: per VM using it per hour, up to this many VMs; above, a flat hourly rate. */
+  natPerVmHour: 0.0014,
+  natVmCap: 32,
+  natGatewayCappedHour: 0.044,
+  /** Each external IP the NAT uses (AUTO_ONLY allocates one for a plane of this size) per hour. */
+  natIpHour: 0.005,
 } as const;

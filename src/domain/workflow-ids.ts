@@ -13,3 +13,5 @@ export const upgradeWorkflowId = (plane: PlaneName, n: number) => `upgrade/${pla
 /** Drift checks are read-only: concurrent ones join, a later one reuses the id. */
 export const driftInspectionWorkflowId = (plane: PlaneName) => `drift/${plane}`;
 export const reconcileWorkflowId = (plane: PlaneName, n: number) => `reconcile/${plane}/${n}`;
+/** The Temporal Schedule of a plane's upgrade window (a schedule id, not a workflow id; its runs get a time suffix). */
+export const upgradeWindowScheduleId = (plane: PlaneName) => `upgrade-window/${plane}`;

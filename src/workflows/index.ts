@@ -6,3 +6,4 @@ export { provisionPlane, deprovisionPlane } from './provision-plane.js';
 export { upgradePlane } from './upgrade-plane.js';
 export { inspectPlaneDrift } from './inspect-plane-drift.js';
 export { reconcilePlane } from './reconcile-plane.js';
+export { upgradeWindow } from './upgrade-window.js';

@@ -12,13 +12,14 @@ import {
   continueAsNew,
   executeChild,
   getExternalWorkflowHandle,
+  log,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { InvalidInputError } from '../domain/invalid-input.js';
-import { parseUpgradeRequest, type UpgradeRequest } from '../domain/upgrade-spec.js';
+import { parseUpgradeRequest, type RawUpgradeRequest, type UpgradeRequest } from '../domain/upgrade-spec.js';
 import { parseAgentSpec } from '../domain/specs.js';
 import type { AgentName } from '../domain/names.js';
 import type { AgentSpec, PlaneSpec } from '../domain/specs.js';
@@ -52,6 +53,11 @@ import { deprovisionPlane, provisionPlane } from './provision-plane.js';
 import { describeFailure } from './saga.js';
 import { activeUpgradeQuery, startUpgradeUpdate, upgradeReportSignal, type StartUpgradeResult } from './upgrade-messages.js';
 import { upgradePlane } from './upgrade-plane.js';
+import {
+  lastScheduledUpgradeQuery,
+  requestScheduledUpgradeSignal,
+  type ScheduledUpgradeOutcome,
+} from './upgrade-window-messages.js';
 
 export interface PlaneSettings {
   /** How long an agent may take from VM creation to its first healthy heartbeat. */
@@ -71,6 +77,8 @@ export interface PlaneInput {
   readonly activeUpgrade?: string;
   /** Reconciles started so far (the n of `reconcile/<plane>/<n>`). */
   readonly reconciles?: number;
+  /** What the latest upgrade window asked for and what came of it. */
+  readonly lastScheduledUpgrade?: ScheduledUpgradeOutcome;
 }
 
 /** Errors a validator raises are the caller's fault: the CLI maps INVALID_INPUT to exit 2. */
@@ -102,6 +110,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
           'RECONCILE_RUNNING',
         )
       : undefined;
+  let lastScheduledUpgrade = input.lastScheduledUpgrade;
 
   const set = (entry: RosterEntry) => roster.set(entry.spec.name, entry);
   const childSearchAttributes = (agent: AgentSpec, operation: string) => [
@@ -235,52 +244,63 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
         )
       : undefined;
   setHandler(activeUpgradeQuery, () => ({ workflowId: activeUpgrade ?? null }));
-  setHandler(
-    startUpgradeUpdate,
-    async (raw): Promise<StartUpgradeResult> => {
-      const refusal = upgradeRefusal();
-      if (refusal) throw refusal;
-      const request: UpgradeRequest = parseUpgradeRequest(raw);
-      const agents = [...roster.values()]
-        .filter((e) => e.state === 'Ready' && e.spec.agentVersion !== request.toVersion)
-        .map((e) => e.spec)
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      upgrades += 1;
-      const workflowId = upgradeWorkflowId(spec.name, upgrades);
-      activeUpgrade = workflowId;
-      const child = await startChild(upgradePlane, {
-        workflowId,
-        args: [{ plane: spec, upgradeNumber: upgrades, ...request, agents }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: [
-          { key: PLANE_NAME, value: spec.name },
-          { key: OPERATION, value: 'upgrade-plane' },
-        ],
-      });
-      // Its own report clears it first; this covers an upgrade terminated or timed out (the entity does
-      // not continue-as-new while one runs, so this run sees it end).
-      const ended = () => {
-        if (activeUpgrade === workflowId) activeUpgrade = undefined;
-      };
-      void child.result().then(ended, ended);
-      return { workflowId, agents: agents.length };
-    },
-    {
-      validator: (raw) => {
-        try {
-          parseUpgradeRequest(raw);
-        } catch (error) {
-          if (error instanceof InvalidInputError) throw invalid(error.field, error.rule);
-          throw error;
-        }
-        if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; it can be upgraded once it is Ready`);
-        const refusal = upgradeRefusal();
-        if (refusal) throw refusal;
-        const reconciling = reconcileRefusal('upgrade it');
-        if (reconciling) throw reconciling;
-      },
-    },
-  );
+  // The start path and its validation, shared by the Update (a person) and the Signal (an upgrade window).
+  const startUpgrade = async (raw: RawUpgradeRequest): Promise<StartUpgradeResult> => {
+    const refusal = upgradeRefusal();
+    if (refusal) throw refusal;
+    const request: UpgradeRequest = parseUpgradeRequest(raw);
+    const agents = [...roster.values()]
+      .filter((e) => e.state === 'Ready' && e.spec.agentVersion !== request.toVersion)
+      .map((e) => e.spec)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    upgrades += 1;
+    const workflowId = upgradeWorkflowId(spec.name, upgrades);
+    activeUpgrade = workflowId;
+    const child = await startChild(upgradePlane, {
+      workflowId,
+      args: [{ plane: spec, upgradeNumber: upgrades, ...request, agents }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: PLANE_NAME, value: spec.name },
+        { key: OPERATION, value: 'upgrade-plane' },
+      ],
+    });
+    // Its own report clears it first; this covers an upgrade terminated or timed out (the entity does
+    // not continue-as-new while one runs, so this run sees it end).
+    const ended = () => {
+      if (activeUpgrade === workflowId) activeUpgrade = undefined;
+    };
+    void child.result().then(ended, ended);
+    return { workflowId, agents: agents.length };
+  };
+  const validateUpgradeStart = (raw: RawUpgradeRequest): void => {
+    try {
+      parseUpgradeRequest(raw);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw invalid(error.field, error.rule);
+      throw error;
+    }
+    if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; it can be upgraded once it is Ready`);
+    const refusal = upgradeRefusal();
+    if (refusal) throw refusal;
+    const reconciling = reconcileRefusal('upgrade it');
+    if (reconciling) throw reconciling;
+  };
+  setHandler(startUpgradeUpdate, startUpgrade, { validator: validateUpgradeStart });
+
+  // A signal cannot be rejected: what the Update's validator would refuse is recorded instead.
+  setHandler(lastScheduledUpgradeQuery, () => lastScheduledUpgrade ?? null);
+  setHandler(requestScheduledUpgradeSignal, async ({ request, requestedBy }) => {
+    const base = { requestedBy, at: Date.now(), toVersion: String(request.toVersion) };
+    try {
+      validateUpgradeStart(request);
+      const started = await startUpgrade(request);
+      lastScheduledUpgrade = { ...base, outcome: 'started', ...started };
+    } catch (error) {
+      lastScheduledUpgrade = { ...base, outcome: 'refused', reason: describeFailure(error) };
+      log.warn('scheduled upgrade refused', { requestedBy, reason: lastScheduledUpgrade.reason });
+    }
+  });
 
   /**
    * Reconcile: re-runs the ensure steps for the plane and every Ready (or Paused) agent and reports what
@@ -392,6 +412,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
       upgrades,
       ...(activeUpgrade ? { activeUpgrade } : {}),
       ...(reconciles > 0 ? { reconciles } : {}),
+      ...(lastScheduledUpgrade ? { lastScheduledUpgrade } : {}),
     });
   }
 

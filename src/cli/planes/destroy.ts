@@ -11,6 +11,7 @@ import { OperationFailedError, runCommand } from '../command.js';
 import { runningPlane, updateError } from './plane-handle.js';
 import { ProgressView, sleep } from './progress.js';
 import { withSession } from './session.js';
+import { deleteUpgradeWindow } from './upgrade-window.js';
 
 interface DestroyOptions {
   plane?: string;
@@ -51,6 +52,8 @@ export function registerDestroy(planes: Command): void {
             throw updateError(error);
           }
           out.info(`destroying plane ${plane}`);
+          // Its upgrade window goes with it: once the entity has ended, a firing could only fail.
+          if (await deleteUpgradeWindow(client, plane)) out.info(`removed the upgrade window of plane ${plane}`);
           if (!o.wait) return { data: { plane, phase: 'Destroying' } };
           const view = new ProgressView(client, out, `plane ${plane}`);
           for (;;) {

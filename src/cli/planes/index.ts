@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerAddAgent } from './add-agent.js';
 import { registerApply } from './apply.js';
 import { registerCreate } from './create.js';
+import { registerCostReport } from './cost-report.js';
 import { registerDestroy } from './destroy.js';
 import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
@@ -27,4 +28,5 @@ export function registerPlanesCommands(program: Command): void {
   registerUpgradeControl(planes);
   registerApply(planes);
   registerReconcile(planes);
+  registerCostReport(planes);
 }

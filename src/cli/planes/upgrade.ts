@@ -3,18 +3,19 @@
  * upgrade of the plane's Ready agents (canary first, then waves, health-gated; a failure rolls the
  * touched agents back). Follows it live until it ends: exit 0 when every agent runs the version, 1 when
  * it halted (or was aborted) and rolled back. `planes upgrade-control` pauses, resumes or aborts it.
+ * With `--window "<cron>"` it schedules the upgrade instead (upgrade-window.ts).
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Command } from 'commander';
 import { parsePlaneName } from '../../domain/names.js';
-import { parseUpgradeRequest } from '../../domain/upgrade-spec.js';
 import { startUpgradeUpdate, upgradeProgressQuery, type UpgradeProgress } from '../../workflows/upgrade-messages.js';
 import { OperationFailedError, runCommand, table, type Output } from '../command.js';
-import { parseDuration } from './duration.js';
 import { runningPlane, updateError } from './plane-handle.js';
 import { sleep } from './progress.js';
+import { upgradeRequestFromFlags } from './upgrade-flags.js';
 import { withSession } from './session.js';
+import { withWindowFlags } from './upgrade-window.js';
 
 interface UpgradeOptions {
   plane?: string;
@@ -97,20 +98,20 @@ export function registerUpgrade(planes: Command): void {
     .command('upgrade')
     .description("rolling upgrade of a plane's agents to an OpenClaw version: snapshot, canary, waves, health-gated, automatic rollback")
     .requiredOption('--plane <plane>', 'plane name')
-    .requiredOption('--version <version>', 'the OpenClaw version to run (e.g. 2026.11.3)')
+    .option('--version <version>', 'the OpenClaw version to run (e.g. 2026.11.3); required unless --list-windows or --remove-window')
     .option('--canary <n>', 'agents upgraded first; the rest wait for them to be healthy (0: none)', '1')
     .option('--max-unavailable <k>', 'at most this many agents upgrading at any moment (the wave size)', '1')
     .option('--health-timeout <duration>', 'how long one agent may take to report the new version healthy', '10m')
     .option('--no-wait', 'return once the upgrade has started')
+    .option('--window <cron>', 'do not upgrade now: keep an upgrade window, a schedule that starts this upgrade at each cron time (UTC)')
+    .option('--list-windows', "show the plane's upgrade window: cron, version, next run, what the last window did")
+    .option('--remove-window', "delete the plane's upgrade window")
     .action(
+      // With a window flag, the upgrade is scheduled (or the schedule shown or removed), not started.
+      withWindowFlags(
       runCommand<UpgradeOptions, UpgradeResult>(async (o, out) => {
         const plane = parsePlaneName(o.plane);
-        const request = parseUpgradeRequest({
-          toVersion: o.version,
-          canary: o.canary,
-          maxUnavailable: o.maxUnavailable,
-          healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout'),
-        });
+        const request = upgradeRequestFromFlags(o);
         return withSession(async (session) => {
           const client = await session.temporal();
           const { handle } = await runningPlane(client, plane);
@@ -130,5 +131,6 @@ export function registerUpgrade(planes: Command): void {
           return { data: resultOf(plane, started.workflowId, final), human };
         });
       }),
+      ),
     );
 }
