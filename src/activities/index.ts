@@ -4,6 +4,7 @@
  */
 import type { GcpClients } from '../gcp/clients.js';
 import { agentVersionActivities } from './agent-version.js';
+import { backupActivities } from './backups.js';
 import { iapActivities } from './iap.js';
 import { instanceActivities } from './instances.js';
 import { leftoverActivities } from './leftovers.js';
@@ -27,6 +28,7 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...iapActivities(clients),
     ...leftoverActivities(clients),
     ...agentVersionActivities(clients, options),
+    ...backupActivities(clients),
   };
 }
 

@@ -88,3 +88,8 @@ export function resourcePolicyUrl(project: ProjectId, region: Region, policy: st
 export function iapTunnelInstanceResource(project: ProjectId, zone: Zone, instance: string): string {
   return `projects/${project}/iap_tunnel/zones/${zone}/instances/${instance}`;
 }
+
+/** A global snapshot as compute expects it in a disk's `sourceSnapshot`. */
+export function snapshotUrl(project: ProjectId, snapshot: string): string {
+  return `projects/${project}/global/snapshots/${snapshot}`;
+}

@@ -10,3 +10,10 @@ export const planeDeprovisionWorkflowId = (plane: PlaneName) => `plane/${plane}/
 export const agentProvisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/provision`;
 export const agentDeprovisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/deprovision`;
 export const upgradeWorkflowId = (plane: PlaneName, n: number) => `upgrade/${plane}/${n}`;
+/** The Temporal Schedule of a plane's backups, and the workflow ids of its runs (the schedule appends the time). */
+export const backupScheduleId = (plane: PlaneName) => `backup/${plane}`;
+export const scheduledBackupWorkflowId = (plane: PlaneName) => `backup/${plane}/scheduled`;
+/** An on-demand backup: a repeated command while it runs joins it. */
+export const onDemandBackupWorkflowId = (plane: PlaneName, agent?: AgentName) => `backup/${plane}/on-demand${agent ? `/${agent}` : ''}`;
+/** One restore of an agent, by its stamp (which also names the safety snapshot). */
+export const agentRestoreWorkflowId = (plane: PlaneName, agent: AgentName, stamp: string) => `agent/${plane}/${agent}/restore/${stamp}`;

@@ -4,3 +4,5 @@ export { provisionAgent } from './provision-agent.js';
 export { deprovisionAgent } from './deprovision-agent.js';
 export { provisionPlane, deprovisionPlane } from './provision-plane.js';
 export { upgradePlane } from './upgrade-plane.js';
+export { backupPlane } from './backup-plane.js';
+export { restoreAgent } from './restore-agent.js';

@@ -108,7 +108,7 @@ describe('snapshots and disks made from them', () => {
     expect(disk).toMatchObject({ sizeGb: '20', status: 'READY', sourceSnapshot: `${API}/projects/${PROJECT}/global/snapshots/vm-a-b1`, sourceSnapshotId: first.id });
     expect(disk.sourceImage).toBeFalsy();
     const row = (await emulator.inventory()).find((r) => r.kind === 'compute.disks' && r.name.endsWith('/disks/vm-a'));
-    expect(row?.attributes.sourceSnapshot).toBe(`projects/${PROJECT}/global/snapshots/vm-a-b1`);
+    expect(row?.attributes?.sourceSnapshot).toBe(`projects/${PROJECT}/global/snapshots/vm-a-b1`);
 
     // The restored guest boots again from what the disk holds: nothing reinstalled, healthy again.
     await until(() => health('vm-a'), (h) => h === 'ok', 'the restored boot');

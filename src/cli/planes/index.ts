@@ -1,11 +1,13 @@
 /** `agents-plane planes ...`: one file per command. */
 import type { Command } from 'commander';
 import { registerAddAgent } from './add-agent.js';
+import { registerBackup } from './backup.js';
 import { registerCreate } from './create.js';
 import { registerDestroy } from './destroy.js';
 import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
 import { registerRemoveAgent } from './remove-agent.js';
+import { registerRestore } from './restore.js';
 import { registerSecrets } from './secrets.js';
 import { registerStatus } from './status.js';
 import { registerUpgrade } from './upgrade.js';
@@ -23,4 +25,6 @@ export function registerPlanesCommands(program: Command): void {
   registerDestroy(planes);
   registerUpgrade(planes);
   registerUpgradeControl(planes);
+  registerBackup(planes);
+  registerRestore(planes);
 }
