@@ -95,19 +95,27 @@ export function backupActivities(clients: GcpClients) {
       });
     },
 
-    /** Before a restore replaces the boot disk: a snapshot of it, to fall back to (and kept afterwards). */
-    async snapshotBeforeRestore(t: AgentTarget, stamp: string): Promise<string> {
-      return asActivity(() =>
-        ensureDiskSnapshot(clients, {
-          project: t.plane.project,
-          zone: t.plane.zone,
-          disk: disk(t),
-          name: safetySnapshotName(disk(t), stamp),
-          labels: safetyLabels(labelsOf(t), stamp),
-          description: `agent ${t.agent.name}'s boot disk before restore ${stamp}`,
-          step: 'restore-safety-snapshot',
-        }),
-      );
+    /**
+     * Before a restore replaces the boot disk: a snapshot of it, to fall back to (and kept afterwards).
+     * Null when there is no disk (an agent a failed restore left without a VM): nothing to keep.
+     */
+    async snapshotBeforeRestore(t: AgentTarget, stamp: string): Promise<string | null> {
+      return asActivity(async () => {
+        try {
+          return await ensureDiskSnapshot(clients, {
+            project: t.plane.project,
+            zone: t.plane.zone,
+            disk: disk(t),
+            name: safetySnapshotName(disk(t), stamp),
+            labels: safetyLabels(labelsOf(t), stamp),
+            description: `agent ${t.agent.name}'s boot disk before restore ${stamp}`,
+            step: 'restore-safety-snapshot',
+          });
+        } catch (error) {
+          if (isNotFound(error)) return null;
+          throw error;
+        }
+      });
     },
   };
 }

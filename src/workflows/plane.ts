@@ -36,6 +36,7 @@ import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/sear
 import {
   answerBackupTargets,
   backupTargetsRequestSignal,
+  RESTORE_FAILED,
   RESTORE_ROLLED_BACK,
   restoreAgentUpdate,
   type RestoreAgentResult,
@@ -349,7 +350,9 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
         if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; agents can be restored once it is Ready`);
         const entry = roster.get(request.agent);
         if (!entry) throw invalid('--agent', `no agent named ${request.agent} in plane ${spec.name}`);
-        if (entry.state !== 'Ready') throw notNow(`agent ${request.agent} is ${entry.state}; only a Ready agent can be restored`);
+        // A Failed agent too when a restore failed it (left without a VM): restoring again is the way back.
+        const afterFailedRestore = entry.state === 'Failed' && entry.lastError?.type === RESTORE_FAILED;
+        if (entry.state !== 'Ready' && !afterFailedRestore) throw notNow(`agent ${request.agent} is ${entry.state}; only a Ready agent can be restored`);
         const refusal = upgradeRefusal();
         if (refusal) throw refusal;
       },

@@ -11,10 +11,10 @@
  *   7. healthy-heartbeat: the restored agent reports healthy on its version
  * A failure after step 2 undoes newest first, so the agent is never left without a VM: it runs again on
  * its previous disk (RESTORE_ROLLED_BACK: the entity keeps it Ready) unless that fails too
- * (RESTORE_FAILED: the entity marks it Failed; the safety snapshot is still there).
+ * (RESTORE_FAILED: the entity marks it Failed; the safety snapshot is still there, and restoring it is
+ * allowed: with no disk, step 2 keeps nothing and there is nothing to fall back to).
  */
 import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
-import { safetySnapshotName } from '../domain/backups.js';
 import { agentResourceNames } from '../domain/resource-names.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { api, boot, compute } from './activity-policies.js';
@@ -32,11 +32,17 @@ export interface RestoreAgentInput extends AgentTarget {
 
 export interface RestoreAgentResult {
   readonly snapshot: string;
-  readonly safetySnapshot: string;
+  /** Null when the agent had no disk to keep (restoring an agent a failed restore left without a VM). */
+  readonly safetySnapshot: string | null;
   readonly bootDisk: string;
 }
 
-function restoreSteps(input: RestoreAgentInput, safetySnapshot: string): SagaStep[] {
+/** The safety snapshot, once taken (null: the agent had no disk, so there is nothing to fall back to). */
+interface Safety {
+  snapshot: string | null;
+}
+
+function restoreSteps(input: RestoreAgentInput, safety: Safety): SagaStep[] {
   const t: AgentTarget = { plane: input.plane, agent: input.agent };
   const deadline = () => Date.now() + input.bootTimeoutMs;
   /** The VM on `snapshot`'s disk, with the owner's grants, healthy. */
@@ -48,8 +54,19 @@ function restoreSteps(input: RestoreAgentInput, safetySnapshot: string): SagaSte
   };
   return [
     { name: 'check-snapshot', run: () => api.checkRestoreSnapshot(t, input.snapshot) },
-    { name: 'safety-snapshot', run: () => compute.snapshotBeforeRestore(t, input.stamp) },
-    { name: 'delete-instance', run: () => compute.deleteAgentInstance(t), undo: () => bootFrom(safetySnapshot) },
+    {
+      name: 'safety-snapshot',
+      run: async () => {
+        safety.snapshot = await compute.snapshotBeforeRestore(t, input.stamp);
+      },
+    },
+    {
+      name: 'delete-instance',
+      run: () => compute.deleteAgentInstance(t),
+      undo: async () => {
+        if (safety.snapshot) await bootFrom(safety.snapshot);
+      },
+    },
     { name: 'instance-from-snapshot', run: () => compute.ensureAgentInstanceFromSnapshot(t, input.snapshot), undo: () => compute.deleteAgentInstance(t) },
     { name: 'owner-os-login', run: () => api.grantOwnerInstanceLogin(t) },
     { name: 'owner-iap-tunnel', run: () => api.grantOwnerTunnelAccess(t) },
@@ -57,15 +74,15 @@ function restoreSteps(input: RestoreAgentInput, safetySnapshot: string): SagaSte
   ];
 }
 
-export const RESTORE_STEP_NAMES = restoreSteps({ snapshot: '', stamp: '' } as RestoreAgentInput, '').map((s) => s.name);
+export const RESTORE_STEP_NAMES = restoreSteps({ snapshot: '', stamp: '' } as RestoreAgentInput, { snapshot: null }).map((s) => s.name);
 
 export async function restoreAgent(input: RestoreAgentInput): Promise<RestoreAgentResult> {
   const progress = new ProgressTracker('restore-agent', RESTORE_STEP_NAMES);
   const bootDisk = agentResourceNames(input.plane.project, input.plane.name, input.agent.name).bootDisk;
-  const safetySnapshot = safetySnapshotName(bootDisk, input.stamp);
+  const safety: Safety = { snapshot: null };
   await reportToPlane(input, 'restore', async () => {
     try {
-      await runSaga(restoreSteps(input, safetySnapshot), progress);
+      await runSaga(restoreSteps(input, safety), progress);
     } catch (error) {
       // The undos have run (and may have failed): whether the agent runs again decides what it is now.
       const health = await CancellationScope.nonCancellable(() => api.readAgentHealth(input));
@@ -74,10 +91,10 @@ export async function restoreAgent(input: RestoreAgentInput): Promise<RestoreAge
       throw ApplicationFailure.nonRetryable(
         running
           ? `restore of ${input.agent.name} from ${input.snapshot} failed (${failure.type}: ${failure.message}); the agent runs on its previous disk again`
-          : `restore of ${input.agent.name} from ${input.snapshot} failed (${failure.type}: ${failure.message}) and the agent is not running; its previous disk is in snapshot ${safetySnapshot}`,
+          : `restore of ${input.agent.name} from ${input.snapshot} failed (${failure.type}: ${failure.message}) and the agent is not running; ${safety.snapshot ? `its previous disk is in snapshot ${safety.snapshot}` : 'it had no disk before'}`,
         running ? RESTORE_ROLLED_BACK : RESTORE_FAILED,
       );
     }
   });
-  return { snapshot: input.snapshot, safetySnapshot, bootDisk };
+  return { snapshot: input.snapshot, safetySnapshot: safety.snapshot, bootDisk };
 }

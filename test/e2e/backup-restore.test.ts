@@ -215,6 +215,30 @@ describe('restore', () => {
   });
 });
 
+describe('restore after a restore that could not fall back', () => {
+  it('leaves the agent Failed without a VM (RESTORE_FAILED); restoring the safety snapshot brings it back', async () => {
+    const n = agentResourceNames(plane.project, plane.name, bo.name);
+    const safetiesBefore = (await snapshotsOf(bo.name)).filter((s) => s.labels[RESTORE_LABEL]).map((s) => s.name);
+    // Both the restored VM and the fall-back VM are refused.
+    await stack.setFaults([{ method: 'compute.instances.insert', kind: 'invalid', count: 2 }]);
+    const failed = await stack.cli(['planes', 'restore', '--plane', plane.name, '--agent', bo.name, '--json'], { timeoutMs: 120_000 });
+    await stack.setFaults([]);
+    expect(failed.code, failed.stdout).toBe(1);
+    expect(json<{ error: { code: string } }>(failed).error.code).toBe('RESTORE_FAILED');
+    expect(await stack.waitForAgents(plane.name, [bo.name], ['Failed'], 10_000)).toEqual({ [bo.name]: 'Failed' });
+    expect((await stack.inventory()).some((r) => r.kind === 'compute.instances' && r.name.endsWith(`/instances/${n.instance}`))).toBe(false);
+    const safety = (await snapshotsOf(bo.name)).find((s) => s.labels[RESTORE_LABEL] && !safetiesBefore.includes(s.name))!;
+    expect(safety).toBeTruthy();
+
+    const back = await stack.cli(['planes', 'restore', '--plane', plane.name, '--agent', bo.name, '--snapshot', safety.name.split('/').pop()!, '--json'], { timeoutMs: 120_000 });
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    // No disk to keep this time.
+    expect(json<RestoreOutput>(back)).toMatchObject({ state: 'Ready', safetySnapshot: null });
+    expect((await bootDiskOf(bo.name))?.attributes?.sourceSnapshot).toBe(safety.name);
+    expect(await agentGrants(stack.gcp(), plane, bo)).toEqual(expectedAgentGrants(plane, bo));
+  });
+});
+
 describe('bad input', () => {
   it('exits 2 naming the field, and starts and creates nothing', async () => {
     const workflows = await stack.workflowCount();
