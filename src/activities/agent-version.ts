@@ -10,23 +10,21 @@ import { gcpCall, isNotFound, normalizeGcpError, OperationError } from '../gcp/e
 import { waitForOperation } from '../gcp/operations.js';
 import { readGuestReport, type GuestReport } from '../gcp/guest-health.js';
 import { METADATA } from '../domain/guest-contract.js';
-import { shortHash } from '../domain/hash.js';
+import { diskSnapshotName, PRE_UPGRADE_LABEL } from '../domain/backups.js';
 import { agentLabels, labelsMatch } from '../domain/labels.js';
 import { agentResourceNames } from '../domain/resource-names.js';
 import type { AgentTarget } from '../domain/targets.js';
+import { ensureDiskSnapshot } from './disk-snapshots.js';
 import { asActivity, ownershipConflict } from './failure.js';
 import { requestIdFor, retireRequestIds } from './request-id.js';
 import type { PollTiming } from './service-accounts.js';
 
 /** Label on a pre-upgrade snapshot: which upgrade of the plane took it. */
-export const UPGRADE_LABEL = 'agents-plane-upgrade';
+export const UPGRADE_LABEL = PRE_UPGRADE_LABEL;
 
 /** `<disk>-u<n>`, shortened with a hash when it would pass GCP's 63 characters. */
 export function upgradeSnapshotName(disk: string, upgradeNumber: number): string {
-  const suffix = `-u${upgradeNumber}`;
-  if (disk.length + suffix.length <= 63) return `${disk}${suffix}`;
-  const hash = shortHash(disk).slice(0, 6);
-  return `${disk.slice(0, 63 - suffix.length - hash.length - 1).replace(/-+$/, '')}-${hash}${suffix}`;
+  return diskSnapshotName(disk, `-u${upgradeNumber}`);
 }
 
 export function agentVersionActivities(clients: GcpClients, timing: PollTiming) {
@@ -39,36 +37,15 @@ export function agentVersionActivities(clients: GcpClients, timing: PollTiming) 
     async snapshotAgentDisk(t: AgentTarget, upgradeNumber: number): Promise<string> {
       return asActivity(async () => {
         const disk = names(t).bootDisk;
-        const name = upgradeSnapshotName(disk, upgradeNumber);
-        const labels = { ...labelsOf(t), [UPGRADE_LABEL]: String(upgradeNumber) };
-        const adopt = async (): Promise<boolean> => {
-          try {
-            const [existing] = await clients.snapshots.get({ project: t.plane.project, snapshot: name });
-            if (!labelsMatch(existing.labels as Record<string, string>, labels)) throw ownershipConflict(`snapshot ${name}`);
-            return existing.status === 'READY';
-          } catch (error) {
-            if (isNotFound(error)) return false;
-            throw error;
-          }
-        };
-        if (await adopt()) return name;
-        try {
-          const [op] = await clients.disks.createSnapshot({
-            project: t.plane.project,
-            zone: t.plane.zone,
-            disk,
-            requestId: requestIdFor('pre-upgrade-snapshot', name),
-            snapshotResource: { name, labels, description: `before upgrade ${upgradeNumber} of plane ${t.plane.name} to a new agent version` },
-          });
-          await waitForOperation(clients, t.plane.project, op, 'snapshot boot disk');
-        } catch (error) {
-          if (error instanceof OperationError) retireRequestIds();
-          const e = normalizeGcpError(error, 'snapshot boot disk');
-          if (e.kind !== 'ALREADY_EXISTS') throw e;
-          // Made by an earlier attempt (still creating, or done): ours only if the labels say so.
-          if (!(await adopt())) throw ApplicationFailure.retryable(`snapshot ${name} is still being created`, 'TRANSIENT');
-        }
-        return name;
+        return ensureDiskSnapshot(clients, {
+          project: t.plane.project,
+          zone: t.plane.zone,
+          disk,
+          name: upgradeSnapshotName(disk, upgradeNumber),
+          labels: { ...labelsOf(t), [UPGRADE_LABEL]: String(upgradeNumber) },
+          description: `before upgrade ${upgradeNumber} of plane ${t.plane.name} to a new agent version`,
+          step: 'pre-upgrade-snapshot',
+        });
       });
     },
 

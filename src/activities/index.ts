@@ -7,6 +7,7 @@ import { agentSnapshotActivities } from './agent-snapshots.js';
 import { agentVersionActivities } from './agent-version.js';
 import { driftActivities } from './drift.js';
 import { driftRepairActivities } from './drift-repair.js';
+import { backupActivities } from './backups.js';
 import { iapActivities } from './iap.js';
 import { instanceActivities } from './instances.js';
 import { leftoverActivities } from './leftovers.js';
@@ -33,6 +34,7 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...agentSnapshotActivities(clients),
     ...driftActivities(clients),
     ...driftRepairActivities(clients),
+    ...backupActivities(clients),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
+import type { protos } from '@google-cloud/compute';
 import type { GcpClients } from '../gcp/clients.js';
 import { gcpCall, isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
 import { waitForOperation } from '../gcp/operations.js';
@@ -17,6 +18,7 @@ import {
   machineTypeUrl,
   planeResourceNames,
   resourcePolicyUrl,
+  snapshotUrl,
   subnetworkUrl,
 } from '../domain/resource-names.js';
 import { AGENT_SECRET_KEYS } from '../domain/specs.js';
@@ -32,6 +34,54 @@ export const BOOT_IMAGE = 'projects/debian-cloud/global/images/family/debian-12'
 
 export interface AgentHealth extends GuestReport {
   readonly status?: string;
+}
+
+/** Where the boot disk comes from: the image (a new agent) or a snapshot (a restore). */
+export type BootSource = { readonly sourceImage: string } | { readonly sourceSnapshot: string };
+
+/**
+ * The agent VM of design §4: its service account, no external IP, shielded, OS Login, metadata with the
+ * startup script and secret names (never values), cost labels, a 20 GB pd-balanced boot disk on the
+ * plane's snapshot schedule.
+ */
+export function agentInstanceResource(t: AgentTarget, source: BootSource): protos.google.cloud.compute.v1.IInstance {
+  const n = agentResourceNames(t.plane.project, t.plane.name, t.agent.name);
+  const plane = planeResourceNames(t.plane.name);
+  const labels = agentLabels(t.plane.name, t.agent.name, t.agent.owner);
+  const metadata: Record<string, string> = {
+    [METADATA.startupScript]: bootScriptFor(t),
+    [METADATA.enableOsLogin]: 'TRUE',
+    [METADATA.enableGuestAttributes]: 'TRUE',
+    [METADATA.agentVersion]: t.agent.agentVersion,
+    [METADATA.secretNames]: AGENT_SECRET_KEYS.map((k) => n.secretName(k)).join(','),
+    [METADATA.plane]: t.plane.name,
+    [METADATA.agent]: t.agent.name,
+  };
+  return {
+    name: n.instance,
+    machineType: machineTypeUrl(t.plane.zone, t.agent.machineType),
+    labels,
+    metadata: { items: Object.entries(metadata).map(([key, value]) => ({ key, value })) },
+    disks: [
+      {
+        boot: true,
+        autoDelete: true,
+        initializeParams: {
+          diskName: n.bootDisk,
+          ...source,
+          diskSizeGb: '20',
+          diskType: `zones/${t.plane.zone}/diskTypes/pd-balanced`,
+          labels,
+          resourcePolicies: [resourcePolicyUrl(t.plane.project, t.plane.region, plane.snapshotSchedule)],
+        },
+      },
+    ],
+    // No accessConfigs: no external IP. Egress goes through the plane's Cloud NAT.
+    networkInterfaces: [{ subnetwork: subnetworkUrl(t.plane.project, t.plane.region, plane.subnetwork) }],
+    serviceAccounts: [{ email: n.serviceAccountEmail, scopes: ['https://www.googleapis.com/auth/cloud-platform'] }],
+    shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+    scheduling: { automaticRestart: true, onHostMaintenance: 'MIGRATE' },
+  };
 }
 
 export function instanceActivities(clients: GcpClients, timing: PollTiming) {
@@ -67,67 +117,44 @@ export function instanceActivities(clients: GcpClients, timing: PollTiming) {
 
   const readGuest = (t: AgentTarget): Promise<GuestReport> => readGuestReport(clients, where(t));
 
+  /** Creates the agent's VM booting from `source`, or adopts it when it exists and is ours. */
+  async function ensureInstance(t: AgentTarget, source: BootSource, requestStep: string): Promise<void> {
+    const n = names(t);
+    const labels = agentLabels(t.plane.name, t.agent.name, t.agent.owner);
+    const existing = await getInstance(t);
+    if (existing) {
+      if (!labelsMatch(existing.labels as Record<string, string>, labels)) throw ownershipConflict(`instance ${n.instance}`);
+      return;
+    }
+    try {
+      const [op] = await clients.instances.insert({
+        project: t.plane.project,
+        zone: t.plane.zone,
+        requestId: requestIdFor(requestStep, n.instance),
+        instanceResource: agentInstanceResource(t, source),
+      });
+      await waitForOperation(clients, t.plane.project, op, 'create instance');
+    } catch (error) {
+      if (error instanceof OperationError) retireRequestIds();
+      const e = normalizeGcpError(error, 'create instance');
+      if (e.kind !== 'ALREADY_EXISTS') throw e;
+      const found = await getInstance(t);
+      if (!found || !labelsMatch(found.labels as Record<string, string>, labels)) throw ownershipConflict(`instance ${n.instance}`);
+    }
+  }
+
   return {
     /** Step 4: the VM. A retry with the same requestId is a no-op server-side. */
     async ensureAgentInstance(t: AgentTarget): Promise<void> {
-      return asActivity(async () => {
-        const n = names(t);
-        const plane = planeResourceNames(t.plane.name);
-        const labels = agentLabels(t.plane.name, t.agent.name, t.agent.owner);
-        const existing = await getInstance(t);
-        if (existing) {
-          if (!labelsMatch(existing.labels as Record<string, string>, labels)) throw ownershipConflict(`instance ${n.instance}`);
-          return;
-        }
-        const metadata: Record<string, string> = {
-          [METADATA.startupScript]: bootScriptFor(t),
-          [METADATA.enableOsLogin]: 'TRUE',
-          [METADATA.enableGuestAttributes]: 'TRUE',
-          [METADATA.agentVersion]: t.agent.agentVersion,
-          [METADATA.secretNames]: AGENT_SECRET_KEYS.map((k) => n.secretName(k)).join(','),
-          [METADATA.plane]: t.plane.name,
-          [METADATA.agent]: t.agent.name,
-        };
-        try {
-          const [op] = await clients.instances.insert({
-            project: t.plane.project,
-            zone: t.plane.zone,
-            requestId: requestIdFor('instance', n.instance),
-            instanceResource: {
-              name: n.instance,
-              machineType: machineTypeUrl(t.plane.zone, t.agent.machineType),
-              labels,
-              metadata: { items: Object.entries(metadata).map(([key, value]) => ({ key, value })) },
-              disks: [
-                {
-                  boot: true,
-                  autoDelete: true,
-                  initializeParams: {
-                    diskName: n.bootDisk,
-                    sourceImage: BOOT_IMAGE,
-                    diskSizeGb: '20',
-                    diskType: `zones/${t.plane.zone}/diskTypes/pd-balanced`,
-                    labels,
-                    resourcePolicies: [resourcePolicyUrl(t.plane.project, t.plane.region, plane.snapshotSchedule)],
-                  },
-                },
-              ],
-              // No accessConfigs: no external IP. Egress goes through the plane's Cloud NAT.
-              networkInterfaces: [{ subnetwork: subnetworkUrl(t.plane.project, t.plane.region, plane.subnetwork) }],
-              serviceAccounts: [{ email: n.serviceAccountEmail, scopes: ['https://www.googleapis.com/auth/cloud-platform'] }],
-              shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
-              scheduling: { automaticRestart: true, onHostMaintenance: 'MIGRATE' },
-            },
-          });
-          await waitForOperation(clients, t.plane.project, op, 'create instance');
-        } catch (error) {
-          if (error instanceof OperationError) retireRequestIds();
-          const e = normalizeGcpError(error, 'create instance');
-          if (e.kind !== 'ALREADY_EXISTS') throw e;
-          const found = await getInstance(t);
-          if (!found || !labelsMatch(found.labels as Record<string, string>, labels)) throw ownershipConflict(`instance ${n.instance}`);
-        }
-      });
+      return asActivity(() => ensureInstance(t, { sourceImage: BOOT_IMAGE }, 'instance'));
+    },
+
+    /**
+     * The VM again, on a boot disk made from `snapshot` (a restore): the same shape as step 4. The
+     * requestId names the snapshot, so a restore and its fall-back to the safety snapshot are two requests.
+     */
+    async ensureAgentInstanceFromSnapshot(t: AgentTarget, snapshot: string): Promise<void> {
+      return asActivity(() => ensureInstance(t, { sourceSnapshot: snapshotUrl(t.plane.project, snapshot) }, `instance from ${snapshot}`));
     },
 
     /** Undo of step 4: the VM and, through autoDelete, its boot disk. */

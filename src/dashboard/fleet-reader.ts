@@ -158,6 +158,8 @@ export function healthOf(row: AgentStatusRow): { health: AgentHealth; reason: st
       return { health: 'starting', reason: row.heartbeatAgeSeconds === null ? 'waiting for the first heartbeat' : null };
     case 'Removing':
       return { health: 'unknown', reason: 'being removed' };
+    case 'Restoring':
+      return { health: 'starting', reason: 'being restored from a snapshot' };
     case 'Failed':
       return { health: 'unhealthy', reason: row.lastError ?? 'provisioning failed' };
     case 'Unhealthy': {

@@ -125,3 +125,8 @@ export function planeResourcePaths(plane: PlaneLocation): string[] {
     `projects/${plane.project}/regions/${plane.region}/resourcePolicies/${n.snapshotSchedule}`,
   ];
 }
+
+/** A global snapshot as compute expects it in a disk's `sourceSnapshot`. */
+export function snapshotUrl(project: ProjectId, snapshot: string): string {
+  return `projects/${project}/global/snapshots/${snapshot}`;
+}

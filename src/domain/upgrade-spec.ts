@@ -25,7 +25,7 @@ export interface RawUpgradeRequest {
 
 export const DEFAULT_UPGRADE = { canary: 1, maxUnavailable: 1, healthTimeoutMs: 10 * 60_000 } as const;
 
-function wholeNumber(value: unknown, field: string, min: number, max: number): number {
+export function wholeNumber(value: unknown, field: string, min: number, max: number): number {
   const n = typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     throw new InvalidInputError(field, `must be a whole number from ${min} to ${max}`);

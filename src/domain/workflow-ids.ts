@@ -15,3 +15,10 @@ export const driftInspectionWorkflowId = (plane: PlaneName) => `drift/${plane}`;
 export const reconcileWorkflowId = (plane: PlaneName, n: number) => `reconcile/${plane}/${n}`;
 /** The Temporal Schedule of a plane's upgrade window (a schedule id, not a workflow id; its runs get a time suffix). */
 export const upgradeWindowScheduleId = (plane: PlaneName) => `upgrade-window/${plane}`;
+/** The Temporal Schedule of a plane's backups, and the workflow ids of its runs (the schedule appends the time). */
+export const backupScheduleId = (plane: PlaneName) => `backup/${plane}`;
+export const scheduledBackupWorkflowId = (plane: PlaneName) => `backup/${plane}/scheduled`;
+/** An on-demand backup: a repeated command while it runs joins it. */
+export const onDemandBackupWorkflowId = (plane: PlaneName, agent?: AgentName) => `backup/${plane}/on-demand${agent ? `/${agent}` : ''}`;
+/** One restore of an agent, by its stamp (which also names the safety snapshot). */
+export const agentRestoreWorkflowId = (plane: PlaneName, agent: AgentName, stamp: string) => `agent/${plane}/${agent}/restore/${stamp}`;

@@ -7,3 +7,5 @@ export { upgradePlane } from './upgrade-plane.js';
 export { inspectPlaneDrift } from './inspect-plane-drift.js';
 export { reconcilePlane } from './reconcile-plane.js';
 export { upgradeWindow } from './upgrade-window.js';
+export { backupPlane } from './backup-plane.js';
+export { restoreAgent } from './restore-agent.js';

@@ -18,7 +18,7 @@ import { planeWorkflowId } from '../domain/workflow-ids.js';
 import { describeFailure } from './saga.js';
 
 export type PlanePhase = 'Creating' | 'Ready' | 'Failed' | 'Destroying' | 'Destroyed';
-export type AgentState = 'Provisioning' | 'Ready' | 'Failed' | 'Removing';
+export type AgentState = 'Provisioning' | 'Ready' | 'Failed' | 'Removing' | 'Restoring';
 
 export interface RosterEntry {
   readonly spec: AgentSpec;
@@ -58,7 +58,7 @@ export const destroyPlaneUpdate = defineUpdate<PlanePhase, []>('destroy');
 export interface AgentOperationOutcome {
   readonly agent: AgentName;
   readonly owner: OwnerEmail;
-  readonly kind: 'provision' | 'deprovision';
+  readonly kind: 'provision' | 'deprovision' | 'restore';
   readonly ok: boolean;
   readonly cancelled: boolean;
   readonly error?: { readonly type: string; readonly message: string };

@@ -20,12 +20,14 @@ import {
 } from '@temporalio/workflow';
 import { InvalidInputError } from '../domain/invalid-input.js';
 import { parseUpgradeRequest, type RawUpgradeRequest, type UpgradeRequest } from '../domain/upgrade-spec.js';
+import { parseRestoreRequest, snapshotStamp, type RestoreRequest } from '../domain/backups.js';
 import { parseAgentSpec } from '../domain/specs.js';
 import type { AgentName } from '../domain/names.js';
 import type { AgentSpec, PlaneSpec } from '../domain/specs.js';
 import {
   agentDeprovisionWorkflowId,
   agentProvisionWorkflowId,
+  agentRestoreWorkflowId,
   planeDeprovisionWorkflowId,
   planeProvisionWorkflowId,
   reconcileWorkflowId,
@@ -33,6 +35,14 @@ import {
 } from '../domain/workflow-ids.js';
 import { INSPECTED_AGENT_STATES } from '../domain/drift.js';
 import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
+import {
+  answerBackupTargets,
+  backupTargetsRequestSignal,
+  RESTORE_FAILED,
+  RESTORE_ROLLED_BACK,
+  restoreAgentUpdate,
+  type RestoreAgentResult,
+} from './backup-messages.js';
 import { deprovisionAgent } from './deprovision-agent.js';
 import { startReconcileUpdate, type StartReconcileResult } from './drift-messages.js';
 import {
@@ -50,6 +60,7 @@ import {
 import { provisionAgent } from './provision-agent.js';
 import { reconcilePlane } from './reconcile-plane.js';
 import { deprovisionPlane, provisionPlane } from './provision-plane.js';
+import { restoreAgent } from './restore-agent.js';
 import { describeFailure } from './saga.js';
 import { activeUpgradeQuery, startUpgradeUpdate, upgradeReportSignal, type StartUpgradeResult } from './upgrade-messages.js';
 import { upgradePlane } from './upgrade-plane.js';
@@ -147,6 +158,12 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
   /** Removal of an agent; while it is still provisioning, that is cancelled first (its undos run). */
   async function requestRemoval(entry: RosterEntry): Promise<RosterEntry> {
     if (entry.state === 'Removing') return entry;
+    if (entry.state === 'Restoring') {
+      // The restore runs to its end (it never leaves the agent without a VM); its report starts the removal.
+      pendingRemovals.add(entry.spec.name);
+      set({ ...entry, state: 'Removing', since: Date.now() });
+      return roster.get(entry.spec.name) ?? entry;
+    }
     if (entry.state === 'Provisioning') {
       pendingRemovals.add(entry.spec.name);
       set({ ...entry, state: 'Removing', since: Date.now() });
@@ -361,6 +378,14 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
       await startDeprovision(entry.spec);
       return;
     }
+    if (outcome.kind === 'restore') {
+      // A restore that failed but put the agent back on its previous disk leaves it Ready (with the error).
+      const ready = outcome.ok || outcome.error?.type === RESTORE_ROLLED_BACK;
+      if (!ready) log.warn('restore left the agent without a healthy VM', { agent: outcome.agent, error: outcome.error });
+      const { lastError: _previous, ...rest } = entry;
+      set({ ...rest, state: ready ? 'Ready' : 'Failed', since: Date.now(), ...(outcome.error ? { lastError: outcome.error } : {}) });
+      return;
+    }
     set({
       ...entry,
       state: outcome.ok ? 'Ready' : 'Failed',
@@ -368,6 +393,47 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
       ...(outcome.error ? { lastError: outcome.error } : {}),
     });
   });
+
+  // Backups (scheduled or on demand) ask for the Ready agents of this moment.
+  setHandler(backupTargetsRequestSignal, (request) => answerBackupTargets(request, spec, phase, roster.values()));
+
+  /** A restore of one Ready agent from one of its snapshots; the agent is Restoring until it reports. */
+  setHandler(
+    restoreAgentUpdate,
+    async (raw): Promise<RestoreAgentResult> => {
+      const request: RestoreRequest = parseRestoreRequest(raw);
+      const entry = roster.get(request.agent)!;
+      const stamp = snapshotStamp(Date.now());
+      const workflowId = agentRestoreWorkflowId(spec.name, entry.spec.name, stamp);
+      set({ ...entry, state: 'Restoring', operationId: workflowId, since: Date.now() });
+      await startChild(restoreAgent, {
+        workflowId,
+        args: [{ plane: spec, agent: entry.spec, snapshot: request.snapshot, stamp, bootTimeoutMs: input.settings.bootTimeoutMs }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: childSearchAttributes(entry.spec, 'restore-agent'),
+      });
+      return { workflowId, safetySnapshotStamp: stamp };
+    },
+    {
+      validator: (raw) => {
+        let request: RestoreRequest;
+        try {
+          request = parseRestoreRequest(raw);
+        } catch (error) {
+          if (error instanceof InvalidInputError) throw invalid(error.field, error.rule);
+          throw error;
+        }
+        if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; agents can be restored once it is Ready`);
+        const entry = roster.get(request.agent);
+        if (!entry) throw invalid('--agent', `no agent named ${request.agent} in plane ${spec.name}`);
+        // A Failed agent too when a restore failed it (left without a VM): restoring again is the way back.
+        const afterFailedRestore = entry.state === 'Failed' && entry.lastError?.type === RESTORE_FAILED;
+        if (entry.state !== 'Ready' && !afterFailedRestore) throw notNow(`agent ${request.agent} is ${entry.state}; only a Ready agent can be restored`);
+        const refusal = upgradeRefusal();
+        if (refusal) throw refusal;
+      },
+    },
+  );
 
   upsertSearchAttributes([
     { key: PLANE_NAME, value: spec.name },

@@ -8,6 +8,7 @@ import { InvalidInputError } from '../../domain/invalid-input.js';
 import { parsePlaneName } from '../../domain/names.js';
 import { destroyPlaneUpdate, planeStatusQuery } from '../../workflows/plane-messages.js';
 import { OperationFailedError, runCommand } from '../command.js';
+import { deleteBackupSchedule } from './backup-schedule.js';
 import { runningPlane, updateError } from './plane-handle.js';
 import { ProgressView, sleep } from './progress.js';
 import { withSession } from './session.js';
@@ -54,6 +55,8 @@ export function registerDestroy(planes: Command): void {
           out.info(`destroying plane ${plane}`);
           // Its upgrade window goes with it: once the entity has ended, a firing could only fail.
           if (await deleteUpgradeWindow(client, plane)) out.info(`removed the upgrade window of plane ${plane}`);
+          // Its scheduled backups would have nothing left to back up.
+          if (await deleteBackupSchedule(client, plane)) out.info(`removed the backup schedule of plane ${plane}`);
           if (!o.wait) return { data: { plane, phase: 'Destroying' } };
           const view = new ProgressView(client, out, `plane ${plane}`);
           for (;;) {

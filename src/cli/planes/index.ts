@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAddAgent } from './add-agent.js';
 import { registerApply } from './apply.js';
+import { registerBackup } from './backup.js';
 import { registerCreate } from './create.js';
 import { registerCostReport } from './cost-report.js';
 import { registerDestroy } from './destroy.js';
@@ -9,6 +10,7 @@ import { registerList } from './list.js';
 import { registerLogs } from './logs.js';
 import { registerReconcile } from './reconcile.js';
 import { registerRemoveAgent } from './remove-agent.js';
+import { registerRestore } from './restore.js';
 import { registerSecrets } from './secrets.js';
 import { registerStatus } from './status.js';
 import { registerUpgrade } from './upgrade.js';
@@ -29,4 +31,6 @@ export function registerPlanesCommands(program: Command): void {
   registerApply(planes);
   registerReconcile(planes);
   registerCostReport(planes);
+  registerBackup(planes);
+  registerRestore(planes);
 }

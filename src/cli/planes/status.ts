@@ -18,7 +18,7 @@ import { listPlaneNames } from './list.js';
 import { runningPlane } from './plane-handle.js';
 import { withSession } from './session.js';
 
-export type AgentStatusState = 'Provisioning' | 'Ready' | 'Unhealthy' | 'Failed' | 'Removing';
+export type AgentStatusState = 'Provisioning' | 'Ready' | 'Unhealthy' | 'Failed' | 'Removing' | 'Restoring';
 
 export interface AgentStatusRow {
   readonly name: string;

@@ -1,6 +1,7 @@
 /**
- * Persistent disks (zonal). Disks are made by instances.insert (boot disk `initializeParams`) and live
- * on after their instance when autoDelete is off. A disk attached to an instance cannot be deleted.
+ * Persistent disks (zonal). Disks are made by instances.insert (boot disk `initializeParams`, from an
+ * image or from a READY snapshot, at least the snapshot's size) and live on after their instance when
+ * autoDelete is off. A disk attached to an instance cannot be deleted.
  * createSnapshot makes a global snapshot (the first of a disk takes longer than the incremental ones;
  * at most 6 per disk per hour of emulated time); addResourcePolicies attaches a snapshot schedule.
  */
@@ -27,6 +28,7 @@ const IMAGE = /^(?:projects\/[a-z][-a-z0-9]*\/)?global\/images\/(?:family\/)?[a-
 export interface InitializeParams {
   diskName?: string;
   sourceImage?: string;
+  sourceSnapshot?: string;
   diskSizeGb?: string | number;
   diskType?: string;
   labels?: Record<string, string>;
@@ -45,7 +47,10 @@ export function planDisk(env: ComputeEnv, project: string, zone: string, params:
     const image = params.sourceImage.replace(/^https:\/\/(www|compute)\.googleapis\.com\/compute\/v1\//, '');
     if (!IMAGE.test(image)) throw invalidField(`${field}.sourceImage`, params.sourceImage, 'The referenced image resource cannot be found.');
     sourceImage = image.startsWith('projects/') ? image : `projects/${project}/${image}`;
-  } else if (boot) {
+  }
+  const snapshot = params.sourceSnapshot === undefined ? undefined : requireSnapshot(env, params.sourceSnapshot, `${field}.sourceSnapshot`, project);
+  if (sourceImage && snapshot) throw invalidField(`${field}.sourceSnapshot`, params.sourceSnapshot, 'Only one of sourceImage and sourceSnapshot may be specified.');
+  if (!sourceImage && !snapshot && boot) {
     throw invalidField(`${field}.sourceImage`, '', 'Source image must be specified for a boot disk.');
   }
   const typeRef = params.diskType ?? 'pd-standard';
@@ -53,13 +58,16 @@ export function planDisk(env: ComputeEnv, project: string, zone: string, params:
   const type = typeParsed && typeParsed.location === zone ? typeParsed.name : undefined;
   const typeSpec = type ? DISK_TYPES[type] : undefined;
   if (!type || !typeSpec) throw invalidField(`${field}.diskType`, typeRef, 'The referenced diskType resource cannot be found.');
-  const sizeRaw = params.diskSizeGb ?? (sourceImage ? DEFAULT_IMAGE_SIZE_GB : 500);
+  const sizeRaw = params.diskSizeGb ?? (snapshot ? snapshot.diskSizeGb : sourceImage ? DEFAULT_IMAGE_SIZE_GB : 500);
   const sizeGb = Number(sizeRaw);
   if (!Number.isInteger(sizeGb) || sizeGb < typeSpec.minGb || sizeGb > typeSpec.maxGb) {
     throw invalidField(`${field}.diskSizeGb`, String(sizeRaw), `Disk size must be between ${typeSpec.minGb} and ${typeSpec.maxGb} GB for ${type}.`);
   }
   if (sourceImage && sizeGb < DEFAULT_IMAGE_SIZE_GB) {
     throw invalidField(`${field}.diskSizeGb`, String(sizeRaw), `Requested disk size cannot be smaller than the image size (${DEFAULT_IMAGE_SIZE_GB} GB).`);
+  }
+  if (snapshot && sizeGb < snapshot.diskSizeGb) {
+    throw invalidField(`${field}.diskSizeGb`, String(sizeRaw), `Requested disk size cannot be smaller than the snapshot size (${snapshot.diskSizeGb} GB).`);
   }
   const labels = validateLabels(params.labels, `${field}.labels`);
   const resourcePolicies = (params.resourcePolicies ?? []).map((ref, i) => requireResourcePolicy(env, ref, `${field}.resourcePolicies[${i}]`, project, region));
@@ -74,6 +82,13 @@ export function planDisk(env: ComputeEnv, project: string, zone: string, params:
     sizeGb,
     type,
     ...(sourceImage ? { sourceImage } : {}),
+    ...(snapshot
+      ? {
+          sourceSnapshot: snapshotName(snapshot.project, snapshot.name),
+          sourceSnapshotId: snapshot.id,
+          ...(snapshot.guestSoftware ? { guestSoftware: snapshot.guestSoftware } : {}),
+        }
+      : {}),
     labels,
     labelFingerprint: labelFingerprint(labels),
     resourcePolicies,
@@ -82,6 +97,15 @@ export function planDisk(env: ComputeEnv, project: string, zone: string, params:
     snapshotCount: 0,
     architecture: params.architecture ?? 'X86_64',
   };
+}
+
+/** A READY snapshot named by full URL, `projects/p/global/snapshots/s`, `global/snapshots/s` or bare name. */
+function requireSnapshot(env: ComputeEnv, ref: string, field: string, project: string): SnapshotRecord {
+  const parsed = parseRef(ref, 'snapshots', { project, location: 'global', locationKind: 'global' });
+  const snapshot = parsed && parsed.locationKind === 'global' ? env.state.snapshots.get(globalScope(parsed.project), parsed.name) : undefined;
+  if (!parsed || !snapshot) throw invalidField(field, ref, 'The referenced snapshot resource cannot be found.');
+  if (snapshot.status !== 'READY') throw resourceNotReady(snapshotName(snapshot.project, snapshot.name));
+  return snapshot;
 }
 
 export function storeDisk(state: ComputeState, capacity: Capacity, disk: DiskRecord): void {
@@ -112,6 +136,7 @@ export function diskKind(env: ComputeEnv): ComputeKind {
       status: d.status,
       selfLink: url(diskName(d.project, d.zone, d.name)),
       ...(d.sourceImage ? { sourceImage: url(d.sourceImage) } : {}),
+      ...(d.sourceSnapshot ? { sourceSnapshot: url(d.sourceSnapshot), sourceSnapshotId: d.sourceSnapshotId } : {}),
       type: url(`projects/${d.project}/zones/${d.zone}/diskTypes/${d.type}`),
       ...(Object.keys(d.labels).length ? { labels: d.labels } : {}),
       labelFingerprint: d.labelFingerprint,
@@ -316,7 +341,7 @@ export function diskKind(env: ComputeEnv): ComputeKind {
         kind: 'compute.disks',
         name: diskName(d.project, d.zone, d.name),
         labels: { ...d.labels },
-        attributes: { status: d.status, sizeGb: d.sizeGb, type: d.type, users: d.users, resourcePolicies: d.resourcePolicies, sourceImage: d.sourceImage ?? '' },
+        attributes: { status: d.status, sizeGb: d.sizeGb, type: d.type, users: d.users, resourcePolicies: d.resourcePolicies, sourceImage: d.sourceImage ?? '', sourceSnapshot: d.sourceSnapshot ?? '' },
       }));
     },
     reindex() {

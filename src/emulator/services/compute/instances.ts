@@ -297,6 +297,9 @@ export function instanceKind(env: ComputeEnv): ComputeKind & { find(project: str
       serial: { start: 0, text: '' },
       guest: { phase: 'off', installed: [], nodeInstalled: false, heartbeatPaused: false },
     };
+    // A boot disk made from a snapshot (or an existing disk) already holds what its guest installed.
+    const bootSoftware = disks.find((d) => d.attached.boot)?.created?.guestSoftware ?? diskOf(disks[0]!.attached.source)?.guestSoftware;
+    if (bootSoftware) record.guest = { ...record.guest, installed: [...bootSoftware.installed], nodeInstalled: bootSoftware.nodeInstalled };
     for (const d of newDisks) storeDisk(state, capacity, d);
     attach(record);
     state.instances.set(zoneScope(project, zone), record);
@@ -334,6 +337,7 @@ export function instanceKind(env: ComputeEnv): ComputeKind & { find(project: str
     for (const d of i.disks) {
       const disk = diskOf(d.source);
       if (!disk) continue;
+      if (d.boot) disk.guestSoftware = { nodeInstalled: i.guest.nodeInstalled, installed: [...i.guest.installed] };
       disk.users = disk.users.filter((u) => u !== rel);
       if (d.autoDelete && disk.users.length === 0) dropDisk(state, capacity, disk);
     }

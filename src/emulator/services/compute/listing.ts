@@ -1,7 +1,7 @@
 /**
  * Compute's list answers: `maxResults` (default and maximum 500), `pageToken`, and the common subset of
  * `filter` expressions: `field = value`, `field != value`, `field eq regex`, `field ne regex`,
- * `labels.key = value`, joined by AND or by juxtaposition of parenthesised terms.
+ * `labels.key = value` (label keys may hold `-`), joined by AND or by juxtaposition of parenthesised terms.
  */
 import { invalidField } from './errors.js';
 
@@ -24,7 +24,7 @@ function parseFilter(filter: string): Term[] {
     ? [...text.matchAll(/\(([^()]*)\)/g)].map((m) => m[1]!.trim())
     : text.split(/\s+AND\s+/i);
   return parts.map((part) => {
-    const m = /^([A-Za-z][\w.]*)\s*(=|!=|\beq\b|\bne\b)\s*(.+)$/.exec(part.trim());
+    const m = /^([A-Za-z][\w.-]*)\s*(=|!=|\beq\b|\bne\b)\s*(.+)$/.exec(part.trim());
     if (!m) throw invalidField('filter', filter, 'Invalid list filter expression.');
     return { path: m[1]!.split('.'), op: m[2] as Term['op'], value: unquote(m[3]!.trim()) };
   });

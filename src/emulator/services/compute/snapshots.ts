@@ -8,9 +8,21 @@ import { conditionNotMet, notFound, resourceNotReady } from './errors.js';
 import { labelFingerprint, validateLabels } from './fields.js';
 import { globalScope, url } from './links.js';
 import { listPage } from './listing.js';
-import type { SnapshotRecord } from './state.js';
+import type { ComputeState, DiskRecord, GuestSoftware, SnapshotRecord } from './state.js';
 
 export const snapshotName = (project: string, name: string) => `projects/${project}/global/snapshots/${name}`;
+
+/** The software on a disk: its instance's guest while attached, else what the disk was made with. */
+export function guestSoftwareOf(state: ComputeState, disk: DiskRecord): GuestSoftware | undefined {
+  for (const user of disk.users) {
+    const [, p, , z, , n] = user.split('/') as [string, string, string, string, string, string];
+    const i = state.instances.get(`projects/${p}/zones/${z}`, n);
+    if (i && i.disks.some((d) => d.boot && d.source === `projects/${disk.project}/zones/${disk.zone}/disks/${disk.name}`)) {
+      return { nodeInstalled: i.guest.nodeInstalled, installed: [...i.guest.installed] };
+    }
+  }
+  return disk.guestSoftware;
+}
 
 export const STALE_LABELS = 'Labels fingerprint either invalid or resource labels have changed';
 
@@ -147,6 +159,9 @@ export function snapshotKind(env: ComputeEnv): ComputeKind {
           const disk = state.disks.get(`projects/${p}/zones/${z}`, d);
           s.storageBytes = disk && disk.snapshotCount > 0 ? 64 * 1024 * 1024 : 2 * 1024 * 1024 * 1024;
           if (disk) disk.snapshotCount++;
+          // The snapshot holds what the guest installed on the disk, so a disk made from it boots with it.
+          const software = disk ? guestSoftwareOf(state, disk) : undefined;
+          if (software) s.guestSoftware = software;
         },
         abort(args) {
           const s = recordOf(args);
@@ -169,7 +184,7 @@ export function snapshotKind(env: ComputeEnv): ComputeKind {
         kind: 'compute.snapshots',
         name: snapshotName(s.project, s.name),
         labels: { ...s.labels },
-        attributes: { status: s.status, sourceDisk: s.sourceDisk, diskSizeGb: s.diskSizeGb },
+        attributes: { status: s.status, sourceDisk: s.sourceDisk, diskSizeGb: s.diskSizeGb, storageBytes: s.storageBytes },
       }));
     },
   };

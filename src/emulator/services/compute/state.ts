@@ -90,6 +90,11 @@ export interface DiskRecord extends BaseRecord {
   sizeGb: number;
   type: string;
   sourceImage?: string;
+  /** Relative name and id of the snapshot the disk was made from. */
+  sourceSnapshot?: string;
+  sourceSnapshotId?: string;
+  /** What the guest installed on this disk (carried by snapshots to the disks made from them). */
+  guestSoftware?: GuestSoftware;
   labels: Record<string, string>;
   labelFingerprint: string;
   /** Relative names. */
@@ -111,6 +116,14 @@ export interface SnapshotRecord extends BaseRecord {
   labels: Record<string, string>;
   labelFingerprint: string;
   storageLocations: string[];
+  /** The guest software on the source disk when the snapshot was taken. */
+  guestSoftware?: GuestSoftware;
+}
+
+/** Software a guest installed on its boot disk: it survives a snapshot and a disk made from it. */
+export interface GuestSoftware {
+  readonly nodeInstalled: boolean;
+  readonly installed: readonly string[];
 }
 
 export interface AttachedDiskRecord {
