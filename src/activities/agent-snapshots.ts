@@ -1,30 +1,36 @@
 /**
- * An agent's snapshots (pre-upgrade ones, backups): they outlive the disk they were taken of, so the
- * agent's removal deletes them, or a removed agent would keep costing snapshot storage forever. Only
- * snapshots whose labels say they are this agent's (plane, agent and owner) are touched.
+ * The snapshots an agent's operations leave behind (pre-upgrade snapshots, a restore's safety
+ * snapshot): they outlive the disk they were taken of, so the agent's removal deletes them, or a removed
+ * agent would keep costing snapshot storage forever. Backups are kept: they are the data a person chose
+ * to keep, listed by `planes backups` and priced by `planes cost-report` until deleted. Only snapshots
+ * whose labels say they are this agent's (plane, agent and owner) are touched.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { GcpClients } from '../gcp/clients.js';
 import { isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
 import { waitForOperation } from '../gcp/operations.js';
+import { snapshotKind } from '../domain/backups.js';
 import { agentLabels, LABEL_KEYS, labelsMatch } from '../domain/labels.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { asActivity } from './failure.js';
 import { requestIdFor, retireRequestIds } from './request-id.js';
 
 export function agentSnapshotActivities(clients: GcpClients) {
-  /** The agent's snapshots, found by its labels (a list filter, then checked in full). */
+  /** The agent's snapshots other than backups, found by its labels (a list filter, then checked in full). */
   async function agentSnapshots(t: AgentTarget): Promise<string[]> {
     const labels = agentLabels(t.plane.name, t.agent.name, t.agent.owner);
     const [snapshots] = await clients.snapshots.list({
       project: t.plane.project,
       filter: `labels.${LABEL_KEYS.plane} = "${labels[LABEL_KEYS.plane]}" AND labels.${LABEL_KEYS.agent} = "${labels[LABEL_KEYS.agent]}"`,
     });
-    return snapshots.filter((s) => labelsMatch(s.labels as Record<string, string>, labels)).map((s) => s.name ?? '').filter(Boolean);
+    return snapshots
+      .filter((s) => labelsMatch(s.labels as Record<string, string>, labels) && snapshotKind(s.labels as Record<string, string>) !== 'backup')
+      .map((s) => s.name ?? '')
+      .filter(Boolean);
   }
 
   return {
-    /** Deletes every snapshot of the agent, then lists again: one still there fails the attempt (retried). */
+    /** Deletes those snapshots of the agent, then lists again: one still there fails the attempt (retried). */
     async deleteAgentSnapshots(t: AgentTarget): Promise<number> {
       return asActivity(async () => {
         const found = await agentSnapshots(t);

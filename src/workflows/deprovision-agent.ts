@@ -1,7 +1,7 @@
 /**
  * deprovisionAgent — design §4 in reverse: revoke the owner's tunnel and login, delete the VM and its
- * disk, revoke the account grant, delete the secrets, delete the service account, delete the agent's
- * snapshots; then read every name back to prove nothing is left. Safe to re-run: every undo treats
+ * disk, revoke the account grant, delete the secrets, delete the service account, delete the snapshots
+ * its upgrades and restores took (backups stay); then read every name back to prove nothing is left. Safe to re-run: every undo treats
  * not-found as done.
  */
 import { patched } from '@temporalio/workflow';
@@ -18,7 +18,8 @@ const DELETE_AGENT_SNAPSHOTS = 'delete-agent-snapshots';
 export async function deprovisionAgent(input: AgentTarget): Promise<void> {
   const undoable = agentSteps(input, { bootDeadline: 0 }).filter((s) => s.undo);
   const verify: SagaStep = { name: 'verify-nothing-left', run: async () => undefined, undo: () => api.verifyAgentRemoved(input) };
-  // Pre-upgrade snapshots and backups outlive the disk: without this they would be left, and billed.
+  // Pre-upgrade and restore-safety snapshots outlive the disk: without this they would be left, and
+  // billed. Backups stay (activities/agent-snapshots.ts).
   const snapshots: SagaStep = { name: 'snapshots', run: async () => undefined, undo: () => compute.deleteAgentSnapshots(input) };
   // runTeardown walks undos newest first, so the verification (listed first) runs last. Runs started
   // before the snapshots step existed replay without it.
