@@ -3,12 +3,14 @@
  * Workflows see only the type of this object.
  */
 import type { GcpClients } from '../gcp/clients.js';
+import { agentPowerActivities } from './agent-power.js';
 import { agentVersionActivities } from './agent-version.js';
 import { iapActivities } from './iap.js';
 import { instanceActivities } from './instances.js';
 import { leftoverActivities } from './leftovers.js';
 import { networkActivities } from './network.js';
 import { secretActivities } from './secrets.js';
+import { secretRotationActivities } from './secret-rotation.js';
 import { serviceAccountActivities, type PollTiming } from './service-accounts.js';
 
 export interface ActivityOptions extends PollTiming {}
@@ -27,6 +29,8 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...iapActivities(clients),
     ...leftoverActivities(clients),
     ...agentVersionActivities(clients, options),
+    ...agentPowerActivities(clients, options),
+    ...secretRotationActivities(clients),
   };
 }
 

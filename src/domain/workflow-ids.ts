@@ -10,3 +10,7 @@ export const planeDeprovisionWorkflowId = (plane: PlaneName) => `plane/${plane}/
 export const agentProvisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/provision`;
 export const agentDeprovisionWorkflowId = (plane: PlaneName, agent: AgentName) => `agent/${plane}/${agent}/deprovision`;
 export const upgradeWorkflowId = (plane: PlaneName, n: number) => `upgrade/${plane}/${n}`;
+/** An operation on a running agent (pause, resume, restart, rotate-secrets); `n` counts the agent's operations. */
+export const agentOperationWorkflowId = (plane: PlaneName, agent: AgentName, operation: string, n: number) =>
+  `agent/${plane}/${agent}/${operation}/${n}`;
+export const healthWatchWorkflowId = (plane: PlaneName) => `health/${plane}`;

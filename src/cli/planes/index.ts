@@ -4,6 +4,9 @@ import { registerAddAgent } from './add-agent.js';
 import { registerCreate } from './create.js';
 import { registerDestroy } from './destroy.js';
 import { registerList } from './list.js';
+import { registerPauseResume } from './pause-resume.js';
+import { registerRestartAgent } from './restart-agent.js';
+import { registerRotateSecrets } from './rotate-secrets.js';
 import { registerLogs } from './logs.js';
 import { registerRemoveAgent } from './remove-agent.js';
 import { registerSecrets } from './secrets.js';
@@ -23,4 +26,7 @@ export function registerPlanesCommands(program: Command): void {
   registerDestroy(planes);
   registerUpgrade(planes);
   registerUpgradeControl(planes);
+  registerPauseResume(planes);
+  registerRestartAgent(planes);
+  registerRotateSecrets(planes);
 }
