@@ -9,7 +9,8 @@
  *   resume: Ready again; restart-agent: a new boot, healthy, restart counted;
  * - rotate-secrets: a new version in Secret Manager, the guest booted on it, the old one disabled, and
  *   the value in no workflow history (raw and decoded), worker log or CLI output;
- * - bad input (bad plane name, unknown plane or agent, bad duration): exit 2, one line, nothing started.
+ * - bad input (bad plane name, unknown plane or agent, bad duration): exit 2, one line, nothing started;
+ * - destroying the plane ends its health watch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson as json, type CliRun } from '../setup/cli.js';
@@ -248,5 +249,13 @@ describe('operating agents', () => {
       expect(value.length).toBeGreaterThan(20);
       await stack.expectNoSecretAnywhere(value);
     }
+  });
+
+  it('stops the health watch when the plane is destroyed', async () => {
+    const destroyed = await stack.cli(['planes', 'destroy', '--plane', plane.name, '--force', '--json']);
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    const watch = stack.client.workflow.getHandle(healthWatchWorkflowId(plane.name));
+    await until('the watch to end', async () => ((await watch.describe()).status.name === 'COMPLETED' ? true : undefined), 30_000);
+    expect(await stack.ourResources()).toEqual([]);
   });
 });
