@@ -105,7 +105,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe('operating agents', () => {
+// Generous per-test limits: the machine is shared, and each CLI run is a fresh Node process.
+describe('operating agents', { timeout: 240_000 }, () => {
   it('refuses bad input with exit 2 and one line naming the field, starting nothing', async () => {
     const runs = await Promise.all(
       [
@@ -121,7 +122,11 @@ describe('operating agents', () => {
     const j = await stack.cli(['planes', 'pause', '--plane', plane.name, '--agent', 'nobody', '--json']);
     expect(j.code).toBe(2);
     expect(json<{ error: { code: string; field: string } }>(j).error).toMatchObject({ code: 'INVALID_INPUT', field: '--agent' });
-    for (const a of [...agents, 'nobody' as AgentName]) expect(await operationsOf(a)).toEqual([]);
+    const started: string[] = [];
+    for await (const w of stack.client.workflow.list({ query: `TaskQueue = '${stack.taskQueue}' AND WorkflowId STARTS_WITH 'agent/${plane.name}/'` })) {
+      if (!w.workflowId.endsWith('/provision')) started.push(w.workflowId);
+    }
+    expect(started).toEqual([]);
   });
 
   it('runs one health watch per plane, found by its search attributes', async () => {
@@ -139,6 +144,8 @@ describe('operating agents', () => {
       return e?.state === 'Ready' && (e.operations?.restarts ?? 0) >= 1 ? e : undefined;
     }, 30_000);
     expect(entry.operations?.restarts).toBe(1);
+    // It reports to the plane just before its workflow closes.
+    await until('the restart workflow to close', async () => ((await operationsOf(HANG))[0]?.status === 'COMPLETED' ? true : undefined), 10_000);
     expect(await operationsOf(HANG)).toEqual([{ id: `agent/${plane.name}/${HANG}/restart/1`, status: 'COMPLETED' }]);
     const row = await statusRow(HANG);
     expect(row).toMatchObject({ state: 'Ready', restarts: 1, instanceStatus: 'RUNNING' });
@@ -215,6 +222,14 @@ describe('operating agents', () => {
     expect(json<{ agents: { state: string; error: string | null }[] }>(r).agents[0]).toMatchObject({ state: 'Ready', error: null });
     expect(await boots()).toBeGreaterThan(before);
     expect((await statusRow(OPS)).restarts).toBe(1);
+
+    // --no-wait returns at once with the started operation; it still completes.
+    const quick = await stack.cli(['planes', 'restart-agent', '--plane', plane.name, '--name', OPS, '--no-wait', '--json']);
+    expect(quick.code, quick.stderr).toBe(0);
+    const started = json<{ agents: { state: string; operationId: string }[] }>(quick).agents[0]!;
+    expect(started.operationId).toMatch(new RegExp(`^agent/${plane.name}/${OPS}/restart/\\d+$`));
+    expect(['Restarting', 'Ready']).toContain(started.state);
+    await until('the second restart to complete', async () => ((await roster(OPS))?.operations?.restarts === 2 && (await roster(OPS))?.state === 'Ready' ? true : undefined), 30_000);
   });
 
   it('rotate-secrets writes a new version, restarts the agent onto it, disables the old one, and no value shows anywhere', async () => {
