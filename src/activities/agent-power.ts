@@ -111,8 +111,13 @@ export function agentPowerActivities(clients: GcpClients, timing: PollTiming) {
       return asActivity(async () => {
         const observe = async (agent: AgentSpec): Promise<AgentObservation> => {
           const ref = where({ plane, agent });
-          const [instanceStatus, guest] = await Promise.all([readInstanceStatus(clients, ref), readGuestReport(clients, ref)]);
-          return { agent: agent.name, observedAt: Date.now(), ...(instanceStatus ? { instanceStatus } : {}), ...guest };
+          try {
+            const [instanceStatus, guest] = await Promise.all([readInstanceStatus(clients, ref), readGuestReport(clients, ref)]);
+            return { agent: agent.name, observedAt: Date.now(), ...(instanceStatus ? { instanceStatus } : {}), ...guest };
+          } catch (error) {
+            // One agent that cannot be read gets no verdict; the others still do.
+            return { agent: agent.name, observedAt: Date.now(), readError: normalizeGcpError(error, 'read agent health').message };
+          }
         };
         const out: AgentObservation[] = [];
         for (let i = 0; i < agents.length; i += OBSERVE_CONCURRENCY) {

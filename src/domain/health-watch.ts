@@ -35,6 +35,8 @@ export interface AgentObservation {
   readonly heartbeatAt?: number;
   readonly health?: string;
   readonly version?: string;
+  /** The reads failed (a transient error, a permission): no verdict this time. */
+  readonly readError?: string;
 }
 
 /** Why an agent is unhealthy, or undefined when it is healthy. */

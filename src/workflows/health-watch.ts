@@ -12,7 +12,7 @@ import { condition, continueAsNew, getExternalWorkflowHandle, log, setHandler } 
 import { unhealthyReason } from '../domain/health-watch.js';
 import type { AgentSpec } from '../domain/specs.js';
 import { planeWorkflowId } from '../domain/workflow-ids.js';
-import { api } from './activity-policies.js';
+import { watch } from './activity-policies.js';
 import { agentHealthSignal, watchAgentsSignal, type HealthChange, type HealthWatchInput, type WatchedAgent } from './agent-operation-messages.js';
 import { describeFailure } from './saga.js';
 
@@ -64,11 +64,18 @@ export async function healthWatch(input: HealthWatchInput): Promise<void> {
   async function check(): Promise<boolean> {
     if (watched.size === 0) return true;
     const asked = new Map([...watched.values()].map((w) => [w.spec.name as string, w.generation]));
-    const observations = await api.observeAgents(plane, [...watched.values()].map((w) => w.spec));
+    let observations;
+    try {
+      observations = await watch.observeAgents(plane, [...watched.values()].map((w) => w.spec));
+    } catch (error) {
+      // Reads that failed past their retries: no verdict this round, the watch goes on.
+      log.warn('health check failed; trying again next interval', { error: describeFailure(error) });
+      return true;
+    }
     const changes: HealthChange[] = [];
     for (const o of observations) {
       const w = watched.get(o.agent);
-      if (!w || w.generation !== asked.get(o.agent)) continue;
+      if (!w || w.generation !== asked.get(o.agent) || o.readError) continue;
       const reason = unhealthyReason(o, o.observedAt, settings.staleAfterMs);
       w.bad = reason ? w.bad + 1 : 0;
       const unhealthy = reason ? w.bad >= settings.unhealthyAfterChecks || w.unhealthy : false;

@@ -299,6 +299,8 @@ export class PlaneAgentOperations {
     if (this.plane.phase() !== 'Ready' || !patched(HEALTH_WATCH_PATCH)) return;
     this.watching = true;
     const spec = this.plane.spec();
+    // Taken before the start: a roster change while it starts is sent by the next sync.
+    const key = this.watchKey();
     try {
       await startChild(healthWatch, {
         workflowId: healthWatchWorkflowId(spec.name),
@@ -309,7 +311,7 @@ export class PlaneAgentOperations {
           { key: OPERATION, value: 'health-watch' },
         ],
       });
-      this.sentWatchKey = this.watchKey();
+      this.sentWatchKey = key;
     } catch (error) {
       // Started by an earlier run of this entity and still watching: the next sync brings it up to date.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
