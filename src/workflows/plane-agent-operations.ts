@@ -147,10 +147,16 @@ export class PlaneAgentOperations {
 
   private async start(kind: AgentOperationKind, agent: string | undefined, healthTimeoutMs?: number): Promise<AgentOperationsResult> {
     const plan = PLANS[kind];
-    const entries = agent === undefined ? [...this.plane.roster.values()].sort(byName) : [this.plane.roster.get(agent)!];
+    const names = agent === undefined ? [...this.plane.roster.values()].sort(byName).map((e) => e.spec.name as string) : [agent];
     const started: AgentOperationStarted[] = [];
     const skipped: { name: string; state: string }[] = [];
-    for (const entry of entries) {
+    for (const name of names) {
+      // Read again each time: another handler may have run while the previous child started.
+      const entry = this.plane.roster.get(name);
+      if (!entry) {
+        skipped.push({ name, state: 'Absent' });
+        continue;
+      }
       // A rotation while a restart runs (both Restarting) is not a join: the running one is another operation.
       if (running(entry, kind)) {
         started.push({ name: entry.spec.name, state: entry.state, ...(entry.operationId ? { operationId: entry.operationId } : {}), joined: true });
