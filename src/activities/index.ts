@@ -4,6 +4,7 @@
  */
 import type { GcpClients } from '../gcp/clients.js';
 import { agentSnapshotActivities } from './agent-snapshots.js';
+import { agentPowerActivities } from './agent-power.js';
 import { agentVersionActivities } from './agent-version.js';
 import { driftActivities } from './drift.js';
 import { driftRepairActivities } from './drift-repair.js';
@@ -13,6 +14,7 @@ import { instanceActivities } from './instances.js';
 import { leftoverActivities } from './leftovers.js';
 import { networkActivities } from './network.js';
 import { secretActivities } from './secrets.js';
+import { secretRotationActivities } from './secret-rotation.js';
 import { serviceAccountActivities, type PollTiming } from './service-accounts.js';
 
 export interface ActivityOptions extends PollTiming {}
@@ -35,6 +37,8 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...driftActivities(clients),
     ...driftRepairActivities(clients),
     ...backupActivities(clients),
+    ...agentPowerActivities(clients, options),
+    ...secretRotationActivities(clients),
   };
 }
 

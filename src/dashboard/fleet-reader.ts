@@ -162,6 +162,12 @@ export function healthOf(row: AgentStatusRow): { health: AgentHealth; reason: st
       return { health: 'starting', reason: 'being restored from a snapshot' };
     case 'Failed':
       return { health: 'unhealthy', reason: row.lastError ?? 'provisioning failed' };
+    case 'Paused':
+      return { health: 'unknown', reason: 'paused (VM stopped)' };
+    case 'Pausing':
+    case 'Resuming':
+    case 'Restarting':
+      return { health: 'starting', reason: row.state.toLowerCase() };
     case 'Unhealthy': {
       if (row.instanceStatus !== 'RUNNING') return { health: 'unhealthy', reason: `VM ${row.instanceStatus ?? 'missing'}` };
       if (row.heartbeatAgeSeconds === null) return { health: 'unhealthy', reason: 'no heartbeat yet' };

@@ -22,3 +22,7 @@ export const scheduledBackupWorkflowId = (plane: PlaneName) => `backup/${plane}/
 export const onDemandBackupWorkflowId = (plane: PlaneName, agent?: AgentName) => `backup/${plane}/on-demand${agent ? `/${agent}` : ''}`;
 /** One restore of an agent, by its stamp (which also names the safety snapshot). */
 export const agentRestoreWorkflowId = (plane: PlaneName, agent: AgentName, stamp: string) => `agent/${plane}/${agent}/restore/${stamp}`;
+/** An operation on a running agent (pause, resume, restart, rotate-secrets); `n` counts the agent's operations. */
+export const agentOperationWorkflowId = (plane: PlaneName, agent: AgentName, operation: string, n: number) =>
+  `agent/${plane}/${agent}/${operation}/${n}`;
+export const healthWatchWorkflowId = (plane: PlaneName) => `health/${plane}`;

@@ -30,3 +30,11 @@ export const boot = proxyActivities<Activities>({
   heartbeatTimeout: '15s',
   retry,
 });
+
+/** The health watch's periodic read: a check that cannot finish soon is skipped, the next one comes. */
+export const watch = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '15s',
+  scheduleToCloseTimeout: '10m',
+  retry: { ...retry, maximumAttempts: 3 },
+});

@@ -9,3 +9,5 @@ export { reconcilePlane } from './reconcile-plane.js';
 export { upgradeWindow } from './upgrade-window.js';
 export { backupPlane } from './backup-plane.js';
 export { restoreAgent } from './restore-agent.js';
+export { pauseAgent, resumeAgent, restartAgent, rotateAgentSecrets } from './agent-operations.js';
+export { healthWatch } from './health-watch.js';

@@ -14,11 +14,24 @@ import {
 import type { AgentName, OwnerEmail } from '../domain/names.js';
 import type { AgentRequest, AgentSpec, PlaneSpec } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
+import type { AgentOperationKind, AgentOperationsRecord } from './agent-operation-messages.js';
 import { planeWorkflowId } from '../domain/workflow-ids.js';
 import { describeFailure } from './saga.js';
 
 export type PlanePhase = 'Creating' | 'Ready' | 'Failed' | 'Destroying' | 'Destroyed';
-export type AgentState = 'Provisioning' | 'Ready' | 'Failed' | 'Removing' | 'Restoring';
+export type AgentState =
+  | 'Provisioning'
+  | 'Ready'
+  | 'Failed'
+  | 'Removing'
+  // Operations on running agents (agent-operation-messages.ts): Paused means its VM is stopped on purpose.
+  | 'Pausing'
+  | 'Paused'
+  | 'Resuming'
+  | 'Restarting'
+  | 'Unhealthy'
+  // A restore rebuilding its VM from a snapshot (restore-agent.ts).
+  | 'Restoring';
 
 export interface RosterEntry {
   readonly spec: AgentSpec;
@@ -28,6 +41,8 @@ export interface RosterEntry {
   readonly lastError?: { readonly type: string; readonly message: string };
   /** Epoch ms of the last state change. */
   readonly since: number;
+  /** Pause, resume, restarts and secret rotations of the agent (absent until the first). */
+  readonly operations?: AgentOperationsRecord;
 }
 
 export interface PlaneStatus {
@@ -58,7 +73,7 @@ export const destroyPlaneUpdate = defineUpdate<PlanePhase, []>('destroy');
 export interface AgentOperationOutcome {
   readonly agent: AgentName;
   readonly owner: OwnerEmail;
-  readonly kind: 'provision' | 'deprovision' | 'restore';
+  readonly kind: 'provision' | 'deprovision' | 'restore' | AgentOperationKind;
   readonly ok: boolean;
   readonly cancelled: boolean;
   readonly error?: { readonly type: string; readonly message: string };

@@ -62,6 +62,8 @@ import { reconcilePlane } from './reconcile-plane.js';
 import { deprovisionPlane, provisionPlane } from './provision-plane.js';
 import { restoreAgent } from './restore-agent.js';
 import { describeFailure } from './saga.js';
+import { PlaneAgentOperations } from './plane-agent-operations.js';
+import type { HealthWatchSettings } from '../domain/health-watch.js';
 import { activeUpgradeQuery, startUpgradeUpdate, upgradeReportSignal, type StartUpgradeResult } from './upgrade-messages.js';
 import { upgradePlane } from './upgrade-plane.js';
 import {
@@ -73,6 +75,8 @@ import {
 export interface PlaneSettings {
   /** How long an agent may take from VM creation to its first healthy heartbeat. */
   readonly bootTimeoutMs: number;
+  /** The health watch's intervals and restart budget (absent: the defaults of domain/health-watch.ts). */
+  readonly health?: HealthWatchSettings;
 }
 
 export interface PlaneInput {
@@ -365,9 +369,24 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     }
   });
 
+  // Pause, resume, restart, rotate-secrets and the health watch (plane-agent-operations.ts).
+  const agentOperations = new PlaneAgentOperations({
+    roster,
+    spec: () => spec,
+    phase: () => phase,
+    activeUpgrade: () => activeUpgrade,
+    busyWith: (agent) => reconcileRefusal('operate on it', agent),
+    bootTimeoutMs: input.settings.bootTimeoutMs,
+    ...(input.settings.health ? { health: input.settings.health } : {}),
+  });
+
   setHandler(agentOperationFinishedSignal, async (outcome: AgentOperationOutcome) => {
     const entry = roster.get(outcome.agent);
     if (!entry) return;
+    if (agentOperations.handles(outcome)) {
+      await agentOperations.finished(outcome);
+      return;
+    }
     if (outcome.kind === 'deprovision') {
       if (outcome.ok) roster.delete(outcome.agent);
       else set({ ...entry, state: 'Failed', since: Date.now(), ...(outcome.error ? { lastError: outcome.error } : {}) });
@@ -461,13 +480,20 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     }
   }
 
+  await agentOperations.startWatch();
   for (;;) {
     // Not while an upgrade runs: this run watches it end (terminated included), which a new run cannot.
     await condition(
       () =>
         (phase === 'Destroying' && roster.size === 0) ||
-        (workflowInfo().continueAsNewSuggested && allHandlersFinished() && activeUpgrade === undefined && activeReconcile === undefined),
+        (workflowInfo().continueAsNewSuggested && allHandlersFinished() && activeUpgrade === undefined && activeReconcile === undefined) ||
+        agentOperations.watchOutOfDate(),
     );
+    if (agentOperations.watchOutOfDate()) {
+      // The health watch follows the roster (and stops when the plane is destroyed).
+      await agentOperations.syncWatch();
+      continue;
+    }
     if (phase === 'Destroying' && roster.size === 0) break;
     await continueAsNew<typeof plane>({
       spec,

@@ -188,6 +188,52 @@ describe('an agent VM', () => {
     await healthIs('agent-alpha', 'ok', V2);
   });
 
+  it('hangs when told to (no heartbeat, VM still RUNNING) and a reset recovers it', async () => {
+    const instance = `projects/${PROJECT}/zones/${ZONE}/instances/agent-alpha`;
+    await emulator.admin('guest', { instance, heartbeat: 'hang' });
+    expect(await heartbeatAdvances('agent-alpha')).toBe(false);
+    expect((await gcp.instances.get(ref('agent-alpha')))[0].status).toBe('RUNNING');
+    expect(await serial('agent-alpha')).toContain('blocked for more than 120 seconds');
+    await done(gcp, PROJECT, (await gcp.instances.reset(ref('agent-alpha')))[0]);
+    await until('a heartbeat after the reset', async () => ((await heartbeatAdvances('agent-alpha', 1100)) ? true : undefined));
+    await healthIs('agent-alpha', 'ok', V2);
+  });
+
+  it('a silenced heartbeat (a broken agent) survives a reset; a hang on a stopped VM is refused', async () => {
+    const instance = `projects/${PROJECT}/zones/${ZONE}/instances/agent-alpha`;
+    await emulator.admin('guest', { instance, heartbeat: 'stop' });
+    const boots = (await serial('agent-alpha')).split('bootstrap complete').length;
+    await done(gcp, PROJECT, (await gcp.instances.reset(ref('agent-alpha')))[0]);
+    await until('the boot after the reset', async () => ((await serial('agent-alpha')).split('bootstrap complete').length > boots ? true : undefined));
+    expect(await heartbeatAdvances('agent-alpha')).toBe(false);
+    await emulator.admin('guest', { instance, heartbeat: 'resume' });
+    expect(await heartbeatAdvances('agent-alpha')).toBe(true);
+    await done(gcp, PROJECT, (await gcp.instances.stop(ref('agent-alpha')))[0]);
+    const refused = await fetch(`${emulator.url}/__emulator/guest`, { method: 'POST', body: JSON.stringify({ instance, heartbeat: 'hang' }) });
+    expect(refused.status).toBe(400);
+    await done(gcp, PROJECT, (await gcp.instances.start(ref('agent-alpha')))[0]);
+    await healthIs('agent-alpha', 'ok', V2);
+  });
+
+  it('re-reads its secrets at every boot: after a new version and a reset it runs on the new one (numbers only in the inventory)', async () => {
+    const loaded = () => {
+      const vm = emulator.inventory().find((r) => r.name.endsWith('/instances/agent-alpha'));
+      return (vm?.attributes as { guest: { secretVersions: Record<string, number> } }).guest.secretVersions;
+    };
+    expect(loaded()[secretName('gw-token')]).toBe(1);
+    const [added] = await gcp.secrets.addSecretVersion({ parent: secretName('gw-token'), payload: { data: Buffer.from('rotated-value-never-shown') } });
+    expect(added.name).toMatch(/\/versions\/2$/);
+    // Running guests keep what they read at boot.
+    expect(loaded()[secretName('gw-token')]).toBe(1);
+    const fetchedBefore = (await serial('agent-alpha')).split(`secret ${secretName('gw-token')}: fetched`).length;
+    await done(gcp, PROJECT, (await gcp.instances.reset(ref('agent-alpha')))[0]);
+    await until('the secret read again', async () => ((await serial('agent-alpha')).split(`secret ${secretName('gw-token')}: fetched`).length > fetchedBefore ? true : undefined));
+    await healthIs('agent-alpha', 'ok', V2);
+    expect(loaded()[secretName('gw-token')]).toBe(2);
+    expect(JSON.stringify(emulator.inventory())).not.toContain('rotated-value-never-shown');
+    expect(await serial('agent-alpha')).not.toContain('rotated-value-never-shown');
+  });
+
   it('serves the console from an offset, like `planes logs --follow`', async () => {
     const [first] = await gcp.instances.getSerialPortOutput({ ...ref('agent-alpha'), port: 1 });
     const next = String(first.next);

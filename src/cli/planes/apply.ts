@@ -86,7 +86,7 @@ async function applyPlane(
   out: Output,
 ): Promise<ApplyResult['applied'][number]> {
   const name = manifest.spec.name;
-  const handle = live?.handle ?? (await startOrJoinPlane(client, manifest.spec, bootTimeoutMs, out, `${manifest.path}metadata.name`));
+  const handle = live?.handle ?? (await startOrJoinPlane(client, manifest.spec, { bootTimeoutMs }, out, `${manifest.path}metadata.name`));
   if (plan.create || live?.status.phase === 'Creating') await waitUntilCreated(client, handle, name, out);
 
   const pending: Pending[] = [

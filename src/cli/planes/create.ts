@@ -4,13 +4,14 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
+import { parseHealthWatchSettings } from '../../domain/health-watch.js';
 import { InvalidInputError } from '../../domain/invalid-input.js';
 import { parsePlaneSpec, type PlaneSpec } from '../../domain/specs.js';
 import { planeWorkflowId } from '../../domain/workflow-ids.js';
 import { OPERATION, PLANE_NAME } from '../../temporal/search-attributes.js';
 import { taskQueueFromEnv } from '../../temporal/task-queue.js';
 import { planeStatusQuery, type PlaneStatus } from '../../workflows/plane-messages.js';
-import type { plane } from '../../workflows/plane.js';
+import type { plane, PlaneSettings } from '../../workflows/plane.js';
 import { OperationFailedError, runCommand, table, type Output } from '../command.js';
 import type { PlaneHandle } from './plane-handle.js';
 import { parseDuration } from './duration.js';
@@ -24,6 +25,11 @@ interface CreateOptions {
   zone?: string;
   agentVersion?: string;
   bootTimeout: string;
+  healthCheckInterval: string;
+  heartbeatStaleAfter: string;
+  unhealthyAfterChecks: string;
+  maxAutoRestarts: string;
+  autoRestartWindow: string;
   wait: boolean;
 }
 
@@ -34,13 +40,13 @@ const sameSpec = (a: PlaneSpec, b: PlaneSpec) =>
  * Starts the plane's entity workflow, or joins it when it already runs with the same spec; another spec
  * under the same name is bad input (`field` names where the name came from).
  */
-export async function startOrJoinPlane(client: Client, spec: PlaneSpec, bootTimeoutMs: number, out: Output, field: string): Promise<PlaneHandle> {
+export async function startOrJoinPlane(client: Client, spec: PlaneSpec, settings: PlaneSettings, out: Output, field: string): Promise<PlaneHandle> {
   const workflowId = planeWorkflowId(spec.name);
   try {
     const handle = await client.workflow.start<typeof plane>('plane', {
       workflowId,
       taskQueue: taskQueueFromEnv(),
-      args: [{ spec, settings: { bootTimeoutMs } }],
+      args: [{ spec, settings }],
       typedSearchAttributes: [
         { key: PLANE_NAME, value: spec.name },
         { key: OPERATION, value: 'plane' },
@@ -88,14 +94,26 @@ export function registerCreate(planes: Command): void {
     .option('--zone <zone>', "zone for the plane's agents (default: the region's first zone)")
     .option('--agent-version <version>', 'OpenClaw version new agents run (default: the pinned one)')
     .option('--boot-timeout <duration>', 'how long an agent may take to report healthy', '20m')
+    .option('--health-check-interval <duration>', "how often the plane's health watch checks every Ready agent", '30s')
+    .option('--heartbeat-stale-after <duration>', 'a heartbeat older than this means the agent is hung', '90s')
+    .option('--unhealthy-after-checks <n>', 'bad checks in a row before an agent counts as unhealthy', '2')
+    .option('--max-auto-restarts <n>', 'automatic restarts per agent within the window; then it is marked Unhealthy', '3')
+    .option('--auto-restart-window <duration>', 'the window of --max-auto-restarts', '1h')
     .option('--no-wait', 'return once the plane workflow has started')
     .action(
       runCommand<CreateOptions, PlaneStatus>(async (o, out) => {
         const spec = parsePlaneSpec({ name: o.name, project: o.project, region: o.region, zone: o.zone, agentVersion: o.agentVersion });
         const bootTimeoutMs = parseDuration(o.bootTimeout, '--boot-timeout');
+        const health = parseHealthWatchSettings({
+          checkIntervalMs: parseDuration(o.healthCheckInterval, '--health-check-interval'),
+          staleAfterMs: parseDuration(o.heartbeatStaleAfter, '--heartbeat-stale-after'),
+          unhealthyAfterChecks: o.unhealthyAfterChecks,
+          maxAutoRestarts: o.maxAutoRestarts,
+          restartWindowMs: parseDuration(o.autoRestartWindow, '--auto-restart-window'),
+        });
         return withSession(async (session) => {
           const client = await session.temporal();
-          const handle = await startOrJoinPlane(client, spec, bootTimeoutMs, out, '--name');
+          const handle = await startOrJoinPlane(client, spec, { bootTimeoutMs, health }, out, '--name');
           const status = o.wait ? await waitUntilCreated(client, handle, spec.name, out) : await handle.query(planeStatusQuery);
           return {
             data: status,

@@ -7,6 +7,9 @@ import { registerCreate } from './create.js';
 import { registerCostReport } from './cost-report.js';
 import { registerDestroy } from './destroy.js';
 import { registerList } from './list.js';
+import { registerPauseResume } from './pause-resume.js';
+import { registerRestartAgent } from './restart-agent.js';
+import { registerRotateSecrets } from './rotate-secrets.js';
 import { registerLogs } from './logs.js';
 import { registerReconcile } from './reconcile.js';
 import { registerRemoveAgent } from './remove-agent.js';
@@ -33,4 +36,7 @@ export function registerPlanesCommands(program: Command): void {
   registerCostReport(planes);
   registerBackup(planes);
   registerRestore(planes);
+  registerPauseResume(planes);
+  registerRestartAgent(planes);
+  registerRotateSecrets(planes);
 }

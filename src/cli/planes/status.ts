@@ -11,14 +11,15 @@ import { parsePlaneName, type PlaneName } from '../../domain/names.js';
 import { agentResourceNames } from '../../domain/resource-names.js';
 import type { GcpClients } from '../../gcp/clients.js';
 import { readGuestReport, readInstanceStatus } from '../../gcp/guest-health.js';
-import { planeStatusQuery, type PlaneStatus, type RosterEntry } from '../../workflows/plane-messages.js';
+import { planeStatusQuery, type AgentState, type PlaneStatus, type RosterEntry } from '../../workflows/plane-messages.js';
 import { runCommand, table } from '../command.js';
 import { planeDriftView, renderDriftViews, type PlaneDriftView } from './drift.js';
 import { listPlaneNames } from './list.js';
 import { runningPlane } from './plane-handle.js';
 import { withSession } from './session.js';
 
-export type AgentStatusState = 'Provisioning' | 'Ready' | 'Unhealthy' | 'Failed' | 'Removing' | 'Restoring';
+/** The roster's state (Paused, Unhealthy, ... included), with Ready refined to Unhealthy by the guest's health. */
+export type AgentStatusState = AgentState;
 
 export interface AgentStatusRow {
   readonly name: string;
@@ -34,6 +35,8 @@ export interface AgentStatusRow {
   readonly instanceStatus: string | null;
   readonly monthlyCostUsd: number;
   readonly lastError: string | null;
+  /** Restarts that completed (automatic, by an admin, or after a secret rotation). */
+  readonly restarts: number;
 }
 
 export interface PlaneStatusView {
@@ -70,6 +73,7 @@ async function agentRow(gcp: GcpClients, plane: PlaneStatus, entry: RosterEntry,
     instanceStatus: instanceStatus ?? null,
     monthlyCostUsd: estimateAgentMonthlyCost({ machineType: entry.spec.machineType, paused: instanceStatus === 'TERMINATED' }).totalUsd,
     lastError: entry.lastError ? `${entry.lastError.type}: ${entry.lastError.message}` : null,
+    restarts: entry.operations?.restarts ?? 0,
   };
 }
 
@@ -108,8 +112,9 @@ function render(views: readonly PlaneStatusView[]): string {
         a.agentVersion ?? '-',
         a.vmType,
         `$${a.monthlyCostUsd.toFixed(2)}`,
+        String(a.restarts),
       ]);
-      return `${head}\n${table(['AGENT', 'OWNER', 'STATE', 'HEARTBEAT', 'VERSION', 'VM TYPE', 'COST/MONTH'], rows)}`;
+      return `${head}\n${table(['AGENT', 'OWNER', 'STATE', 'HEARTBEAT', 'VERSION', 'VM TYPE', 'COST/MONTH', 'RESTARTS'], rows)}`;
     })
     .join('\n\n');
 }

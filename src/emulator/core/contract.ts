@@ -150,6 +150,8 @@ export interface EmulatorServices {
   canAccessSecret(secretName: string, member: string): boolean;
   /** Reads a secret's latest enabled payload for the guest simulator; never exposed over HTTP by admin views. */
   readSecretForGuest(secretName: string, member: string): Buffer | undefined;
+  /** The version number readSecretForGuest would read (what a guest records it loaded; never the value). */
+  secretVersionForGuest(secretName: string, member: string): number | undefined;
   /** Compute instance lookup, for the IAP module (a tunnel policy needs an existing instance). */
   instanceExists(project: string, zone: string, instance: string): boolean;
 }

@@ -74,6 +74,7 @@ function composeServices(modules: () => readonly ServiceModule[]): EmulatorServi
     serviceAccountVisible: (email) => first('serviceAccountVisible')?.serviceAccountVisible?.(email) ?? false,
     canAccessSecret: (secret, member) => first('canAccessSecret')?.canAccessSecret?.(secret, member) ?? false,
     readSecretForGuest: (secret, member) => first('readSecretForGuest')?.readSecretForGuest?.(secret, member),
+    secretVersionForGuest: (secret, member) => first('secretVersionForGuest')?.secretVersionForGuest?.(secret, member),
     instanceExists: (project, zone, instance) => first('instanceExists')?.instanceExists?.(project, zone, instance) ?? false,
   };
 }

@@ -11,7 +11,8 @@
  *
  * Control (POST /__emulator/guest): `{ failingVersions: [...] }` replaces the versions whose health
  * check fails; `{ instance: "projects/p/zones/z/instances/i", heartbeat: "stop" | "resume" }` silences
- * or resumes one guest's heartbeat (the VM keeps running).
+ * or resumes one guest's heartbeat (the VM keeps running, and a reboot does not help: a broken agent);
+ * `heartbeat: "hang"` hangs the guest until its next boot (a reset, or a stop and start, recovers it).
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, HEARTBEAT_INTERVAL_SECONDS, METADATA, type GuestHealth } from '../../domain/guest-contract.js';
 import { ApiError, type AdminRoute, type ServiceContext } from '../core/contract.js';
@@ -117,7 +118,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
   function beat(run: Run): void {
     const i = current(run);
     if (!i) return;
-    if (!i.guest.heartbeatPaused) {
+    if (!i.guest.heartbeatPaused && !i.guest.hung) {
       const health = healthOf(i);
       i.guest.health = health;
       if (metadataFlag(i, METADATA.enableGuestAttributes)) {
@@ -166,6 +167,8 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
         const payload = ctx.services.readSecretForGuest(name, member);
         if (payload === undefined) script(i, `secret ${name} has no version yet; skipped (set it with planes secrets set, then restart the agent)`);
         else script(i, `secret ${name}: fetched`);
+        const version = payload === undefined ? undefined : ctx.services.secretVersionForGuest(name, member);
+        if (version !== undefined) i.guest.secretVersions = { ...i.guest.secretVersions, [name]: version };
         return i;
       }
       if (waited + delay > o.secretDeadlineMs) {
@@ -280,6 +283,8 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     runs.delete(key);
     if (i.guest.phase !== 'off') writeRaw(i.serial, `[  ${why}] reboot: Power down`);
     i.guest.phase = 'off';
+    // A hang lives in the running kernel: the next boot starts clean.
+    delete i.guest.hung;
     ctx.markDirty();
   }
 
@@ -296,10 +301,19 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     if (b.instance !== undefined || b.heartbeat !== undefined) {
       const m = typeof b.instance === 'string' ? /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(b.instance) : null;
       if (!m) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: instance must be projects/<p>/zones/<z>/instances/<i>', 'invalid');
-      if (b.heartbeat !== 'stop' && b.heartbeat !== 'resume') throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: heartbeat must be "stop" or "resume"', 'invalid');
+      if (b.heartbeat !== 'stop' && b.heartbeat !== 'resume' && b.heartbeat !== 'hang') {
+        throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: heartbeat must be "stop", "resume" or "hang"', 'invalid');
+      }
       const i = lookup(m[1]!, m[2]!, m[3]!);
       if (!i) throw new ApiError(404, 'NOT_FOUND', `guest: no instance ${b.instance}`, 'notFound');
-      i.guest.heartbeatPaused = b.heartbeat === 'stop';
+      if (b.heartbeat === 'hang') {
+        if (i.status !== 'RUNNING') throw new ApiError(400, 'FAILED_PRECONDITION', `guest: instance ${b.instance} is ${i.status}, not RUNNING`, 'failedPrecondition');
+        i.guest.hung = true;
+        writeRaw(i.serial, '[ 4242.000000] INFO: task openclaw-gateway blocked for more than 120 seconds.');
+      } else {
+        i.guest.heartbeatPaused = b.heartbeat === 'stop';
+        if (b.heartbeat === 'resume') delete i.guest.hung;
+      }
       ctx.markDirty();
     }
     return { failingVersions: [...failingVersions].sort() };

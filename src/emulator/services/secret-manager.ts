@@ -527,6 +527,10 @@ export const createSecretManagerService: ServiceFactory = (ctx: ServiceContext):
       return newestEnabled ? Buffer.from(newestEnabled.payload!, 'base64') : undefined;
     },
 
+    secretVersionForGuest(secretName: string, member: string): number | undefined {
+      return guestReadable(secretName, member)?.versions.findLast((v) => v.state === 'ENABLED' && v.payload !== undefined)?.version;
+    },
+
     inventory(): InventoryResource[] {
       return [...secrets.values()].map((s): InventoryResource => {
         const iamPolicy = inventoryPolicy(s.policy);

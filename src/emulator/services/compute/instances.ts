@@ -561,7 +561,7 @@ export function instanceKind(env: ComputeEnv): ComputeKind & { find(project: str
             // Keys only: values may be long (the startup script); secrets never go in metadata anyway.
             metadataKeys: i.metadata.map((m) => m.key),
             shieldedInstanceConfig: i.extra.shieldedInstanceConfig ?? null,
-            guest: { phase: i.guest.phase, version: i.guest.version ?? null, health: i.guest.health ?? null },
+            guest: { phase: i.guest.phase, version: i.guest.version ?? null, health: i.guest.health ?? null, secretVersions: { ...i.guest.secretVersions } },
           },
         };
       });

@@ -158,6 +158,10 @@ export interface GuestRecord {
   installed: string[];
   nodeInstalled: boolean;
   heartbeatPaused: boolean;
+  /** The guest hangs (no heartbeat) until its next boot: a reset or a stop and start clears it. */
+  hung?: boolean;
+  /** Secret name → the version number the guest loaded at its last boot (numbers only, never a value). */
+  secretVersions?: Record<string, number>;
 }
 
 export interface SerialRecord {
