@@ -177,7 +177,7 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('[data-testid=upgrade-rolled-back]').textContent()).toBe(`Rolled back to ${running}`);
     expect(await page.locator('[data-testid=wave]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['pending', 'pending']);
     // And the agent row itself runs the old version again.
-    await expect.poll(() => row('alice').locator('[data-testid=agent-version]').textContent(), { timeout: 20_000 }).toBe(running);
+    await expect.poll(async () => (await row('alice').locator('[data-testid=agent-version]').textContent())?.trim(), { timeout: 20_000 }).toBe(running);
   }, 120_000);
 
   it('never shows a secret value set through `planes secrets set`, in the page or its API', async () => {
