@@ -67,6 +67,10 @@ export interface RemoveAgentResult {
 
 export const planeStatusQuery = defineQuery<PlaneStatus>('status');
 export const addAgentUpdate = defineUpdate<AddAgentResult, [AgentRequest]>('addAgent');
+/** The most agents one addAgents Update takes (its history events stay well under Temporal's limits). */
+export const MAX_AGENTS_PER_BATCH = 200;
+/** Several agents at once (`planes apply`, a benchmark's fleet): one result per request, in order. */
+export const addAgentsUpdate = defineUpdate<AddAgentResult[], [AgentRequest[]]>('addAgents');
 export const removeAgentUpdate = defineUpdate<RemoveAgentResult, [AgentName]>('removeAgent');
 export const destroyPlaneUpdate = defineUpdate<PlanePhase, []>('destroy');
 

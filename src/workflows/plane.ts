@@ -23,7 +23,7 @@ import { parseUpgradeRequest, type RawUpgradeRequest, type UpgradeRequest } from
 import { parseRestoreRequest, snapshotStamp, type RestoreRequest } from '../domain/backups.js';
 import { parseAgentSpec } from '../domain/specs.js';
 import type { AgentName } from '../domain/names.js';
-import type { AgentSpec, PlaneSpec } from '../domain/specs.js';
+import type { AgentRequest, AgentSpec, PlaneSpec } from '../domain/specs.js';
 import {
   agentDeprovisionWorkflowId,
   agentProvisionWorkflowId,
@@ -47,7 +47,9 @@ import { deprovisionAgent } from './deprovision-agent.js';
 import { startReconcileUpdate, type StartReconcileResult } from './drift-messages.js';
 import {
   addAgentUpdate,
+  addAgentsUpdate,
   agentOperationFinishedSignal,
+  MAX_AGENTS_PER_BATCH,
   destroyPlaneUpdate,
   planeStatusQuery,
   removeAgentUpdate,
@@ -186,36 +188,52 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     agents: [...roster.values()],
   }));
 
-  setHandler(
-    addAgentUpdate,
-    async (raw): Promise<AddAgentResult> => {
-      const agent = parseAgentSpec(raw, spec);
-      const existing = roster.get(agent.name);
-      if (existing && existing.state !== 'Failed') {
-        return { operationId: existing.operationId ?? '', joined: true, state: existing.state };
+  // Adding an agent, shared by the one-agent Update and the batch one (a fleet from `planes apply`).
+  const addAgent = async (raw: AgentRequest): Promise<AddAgentResult> => {
+    const agent = parseAgentSpec(raw, spec);
+    const existing = roster.get(agent.name);
+    if (existing && existing.state !== 'Failed') {
+      return { operationId: existing.operationId ?? '', joined: true, state: existing.state };
+    }
+    const operationId = await startProvision(agent);
+    return { operationId, joined: false, state: 'Provisioning' };
+  };
+  const validateAddAgent = (raw: AgentRequest, field = (name: string) => name): void => {
+    let agent: AgentSpec;
+    try {
+      agent = parseAgentSpec(raw, spec);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw invalid(field(error.field), error.rule);
+      throw error;
+    }
+    if (agent.plane !== spec.name) throw invalid(field('--plane'), `this is plane ${spec.name}`);
+    if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; agents can be added once it is Ready`);
+    const existing = roster.get(agent.name);
+    if (existing && existing.spec.owner !== agent.owner) {
+      throw invalid(field('--name'), `agent ${agent.name} already exists in plane ${spec.name} with another owner`);
+    }
+    if (existing?.state === 'Removing') throw notNow(`agent ${agent.name} is being removed; add it again once it is gone`);
+  };
+  setHandler(addAgentUpdate, addAgent, { validator: (raw) => validateAddAgent(raw) });
+
+  /**
+   * Many agents in one Update: validated all together (one bad request refuses the whole batch, naming
+   * its index), then every provisioning child is started in the same workflow task. Temporal admits only
+   * a few Updates in flight per workflow, so a fleet added one Update per agent waits on round trips.
+   */
+  setHandler(addAgentsUpdate, (raws) => Promise.all(raws.map(addAgent)), {
+    validator: (raws) => {
+      if (!Array.isArray(raws) || raws.length === 0 || raws.length > MAX_AGENTS_PER_BATCH) {
+        throw invalid('agents', `must be a list of 1 to ${MAX_AGENTS_PER_BATCH} agents`);
       }
-      const operationId = await startProvision(agent);
-      return { operationId, joined: false, state: 'Provisioning' };
+      const seen = new Set<string>();
+      raws.forEach((raw, i) => {
+        validateAddAgent(raw, (name) => `agents[${i}] ${name}`);
+        if (seen.has(String(raw.name))) throw invalid(`agents[${i}] --name`, `agent ${String(raw.name)} is in the batch twice`);
+        seen.add(String(raw.name));
+      });
     },
-    {
-      validator: (raw) => {
-        let agent: AgentSpec;
-        try {
-          agent = parseAgentSpec(raw, spec);
-        } catch (error) {
-          if (error instanceof InvalidInputError) throw invalid(error.field, error.rule);
-          throw error;
-        }
-        if (agent.plane !== spec.name) throw invalid('--plane', `this is plane ${spec.name}`);
-        if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; agents can be added once it is Ready`);
-        const existing = roster.get(agent.name);
-        if (existing && existing.spec.owner !== agent.owner) {
-          throw invalid('--name', `agent ${agent.name} already exists in plane ${spec.name} with another owner`);
-        }
-        if (existing?.state === 'Removing') throw notNow(`agent ${agent.name} is being removed; add it again once it is gone`);
-      },
-    },
-  );
+  });
 
   setHandler(
     removeAgentUpdate,
