@@ -17,7 +17,7 @@ import type { AgentName } from '../../src/domain/names.js';
 import { agentResourceNames } from '../../src/domain/resource-names.js';
 import { DEFAULT_AGENT_VERSION } from '../../src/domain/versions.js';
 import { GUEST_NAMESPACE } from '../../src/domain/guest-contract.js';
-import { activeUpgradeQuery, upgradeProgressQuery, type UpgradeProgress } from '../../src/workflows/upgrade-messages.js';
+import { activeUpgradeQuery, pauseUpgradeUpdate, upgradeProgressQuery, type UpgradeProgress } from '../../src/workflows/upgrade-messages.js';
 import { planeWorkflowId } from '../../src/domain/workflow-ids.js';
 import { OPERATION, OPERATION_STEP, PLANE_NAME } from '../../src/temporal/search-attributes.js';
 import { upgradeView } from '../../src/dashboard/upgrade-progress.js';
@@ -165,6 +165,10 @@ describe('rolling upgrade of 10 agents', () => {
     const workflowId = `upgrade/${plane.name}/2`;
     await until(() => progressOf(workflowId), (p) => p.step >= 1, 30_000);
 
+    // Paused through the client first: a CLI process takes a second or more to start on a busy machine,
+    // and by then this fast upgrade can be in its last group (a pause lets the running group finish, so
+    // the upgrade would end and the refusal below would not hold). The CLI then finds it paused.
+    await stack.client.workflow.getHandle(workflowId).executeUpdate(pauseUpgradeUpdate);
     const paused = await stack.cli(['planes', 'upgrade-control', '--plane', plane.name, '--pause', '--json']);
     expect(paused.code, paused.stderr).toBe(0);
     expect(json(paused)).toMatchObject({ workflowId, paused: true });
@@ -226,6 +230,8 @@ describe('rolling upgrade of 10 agents', () => {
     const run = stack.cli(['planes', 'upgrade', '--plane', plane.name, '--version', ABORTED, '--canary', '1', '--max-unavailable', '2', '--health-timeout', '60s', '--json']);
     const workflowId = `upgrade/${plane.name}/4`;
     await until(() => progressOf(workflowId), (p) => p.canary?.state === 'done', 30_000);
+    // Held first through the client (fast): the CLI's abort must not arrive after the last wave ended.
+    await stack.client.workflow.getHandle(workflowId).executeUpdate(pauseUpgradeUpdate);
     const aborted = await stack.cli(['planes', 'upgrade-control', '--plane', plane.name, '--abort', '--json']);
     expect(aborted.code, aborted.stderr).toBe(0);
 
