@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../domain/invalid-input.js';
 import { parsePlaneManifests, type PlaneManifest } from '../../domain/plane-manifest.js';
 import type { AgentRequest } from '../../domain/specs.js';
-import { addAgentUpdate, planeStatusQuery, removeAgentUpdate, type PlaneStatus } from '../../workflows/plane-messages.js';
+import { addAgentsUpdate, MAX_AGENTS_PER_BATCH, planeStatusQuery, removeAgentUpdate, type PlaneStatus } from '../../workflows/plane-messages.js';
 import { OperationFailedError, runCommand, table, type Output } from '../command.js';
 import { planChanges, planPlane, renderPlan, type PlanePlan, type PlannedAgent } from './apply-plan.js';
 import { startOrJoinPlane, waitUntilCreated } from './create.js';
@@ -94,22 +94,35 @@ async function applyPlane(
     ...plan.add.map((agent): Pending => ({ agent, action: 'add' })),
   ];
   const failed = (p: Pending, error: string): AppliedAgent => ({ name: p.agent.name, action: p.action, state: 'Failed', error });
-  await Promise.all(
-    pending.map(async (p) => {
-      try {
-        if (p.action === 'remove') {
+  // Removals one Update each; additions in addAgents batches: Temporal admits only a few Updates in
+  // flight per workflow, and one batch starts all its agents' provisioning in one workflow task.
+  const adds = pending.filter((p) => p.action === 'add');
+  const requestOf = (p: Pending): AgentRequest =>
+    // Without a version the plane applies its own, as add-agent without --agent-version.
+    ({ plane: name, name: p.agent.name, owner: p.agent.owner, machineType: p.agent.machineType, agentVersion: undefined }) as AgentRequest;
+  await Promise.all([
+    ...pending
+      .filter((p) => p.action === 'remove')
+      .map(async (p) => {
+        try {
           const r = await handle.executeUpdate(removeAgentUpdate, { args: [p.agent.name as AgentRequest['name']] });
           if (r.state === 'Absent') p.outcome = { name: p.agent.name, action: 'remove', state: 'Removed' };
-        } else {
-          // Without a version the plane applies its own, as add-agent without --agent-version.
-          const request = { plane: name, name: p.agent.name, owner: p.agent.owner, machineType: p.agent.machineType, agentVersion: undefined };
-          await handle.executeUpdate(addAgentUpdate, { args: [request as AgentRequest] });
+        } catch (error) {
+          p.outcome = failed(p, updateError(error).message);
         }
-      } catch (error) {
-        p.outcome = failed(p, updateError(error).message);
+      }),
+    (async () => {
+      for (let i = 0; i < adds.length; i += MAX_AGENTS_PER_BATCH) {
+        const batch = adds.slice(i, i + MAX_AGENTS_PER_BATCH);
+        try {
+          await handle.executeUpdate(addAgentsUpdate, { args: [batch.map(requestOf)] });
+        } catch (error) {
+          const message = updateError(error).message;
+          for (const p of batch) p.outcome = failed(p, message);
+        }
       }
-    }),
-  );
+    })(),
+  ]);
 
   let last = '';
   for (;;) {
