@@ -9,24 +9,18 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { GcpClients } from '../gcp/clients.js';
 import { isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
 import { waitForOperation } from '../gcp/operations.js';
-import { snapshotKind } from '../domain/backups.js';
-import { agentLabels, LABEL_KEYS, labelsMatch } from '../domain/labels.js';
+import { listPlaneSnapshots } from '../gcp/plane-snapshots.js';
+import { agentLabels, labelsMatch } from '../domain/labels.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { asActivity } from './failure.js';
 import { requestIdFor, retireRequestIds } from './request-id.js';
 
 export function agentSnapshotActivities(clients: GcpClients) {
-  /** The agent's snapshots other than backups, found by its labels (a list filter, then checked in full). */
+  /** The agent's snapshots other than backups (the plane's snapshot listing, narrowed to this agent's labels). */
   async function agentSnapshots(t: AgentTarget): Promise<string[]> {
     const labels = agentLabels(t.plane.name, t.agent.name, t.agent.owner);
-    const [snapshots] = await clients.snapshots.list({
-      project: t.plane.project,
-      filter: `labels.${LABEL_KEYS.plane} = "${labels[LABEL_KEYS.plane]}" AND labels.${LABEL_KEYS.agent} = "${labels[LABEL_KEYS.agent]}"`,
-    });
-    return snapshots
-      .filter((s) => labelsMatch(s.labels as Record<string, string>, labels) && snapshotKind(s.labels as Record<string, string>) !== 'backup')
-      .map((s) => s.name ?? '')
-      .filter(Boolean);
+    const snapshots = await listPlaneSnapshots(clients, t.plane.project, t.plane.name, t.agent.name);
+    return snapshots.filter((s) => s.kind !== 'backup' && labelsMatch(s.labels, labels)).map((s) => s.name);
   }
 
   return {
