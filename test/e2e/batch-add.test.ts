@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentName, MachineType, OwnerEmail } from '../../src/domain/names.js';
 import type { AgentRequest } from '../../src/domain/specs.js';
-import { planeWorkflowId } from '../../src/domain/workflow-ids.js';
+import { agentProvisionWorkflowId, planeWorkflowId } from '../../src/domain/workflow-ids.js';
 import { addAgentsUpdate } from '../../src/workflows/plane-messages.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
 
@@ -64,6 +64,10 @@ describe('addAgents: many agents in one Update', () => {
     expect(failure.type).toBe('INVALID_INPUT');
     expect(failure.details?.[0]).toMatchObject({ field });
     expect(await stack.workflowCount()).toBe(workflowsBefore);
+    for (const name of ['eve', 'fay']) {
+      const started = await stack.client.workflow.getHandle(agentProvisionWorkflowId(plane.name, name as AgentName)).describe().then(() => true, () => false);
+      expect(started, `${name}'s provisioning`).toBe(false);
+    }
     expect(await stack.inventorySignature()).toBe(inventoryBefore);
   });
 });

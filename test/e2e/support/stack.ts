@@ -101,9 +101,21 @@ export class E2EStack {
   }
 
   /** Workflows ever started on this file's task queue. */
+  /**
+   * Workflows on this stack's task queue, once visibility has settled: the dev server writes
+   * visibility asynchronously, so a count read just after a start can miss it. Equal readings
+   * 400 ms apart count as settled.
+   */
   async workflowCount(): Promise<number> {
-    const { count } = await this.client.workflow.count(`TaskQueue = '${this.taskQueue}'`);
-    return count;
+    const read = async () => (await this.client.workflow.count(`TaskQueue = '${this.taskQueue}'`)).count;
+    let last = await read();
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 400));
+      const now = await read();
+      if (now === last) return now;
+      last = now;
+    }
+    return last;
   }
 
   async setFaults(rules: FaultRule[]): Promise<void> {
