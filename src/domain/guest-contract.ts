@@ -15,6 +15,11 @@ export const METADATA = {
   secretNames: 'agents-plane-secrets',
   plane: 'agents-plane-plane',
   agent: 'agents-plane-agent',
+  /**
+   * The agent's RuntimeProfile as JSON (runtime-profile.ts; no secret in it). Read at boot to render
+   * OpenClaw's config; a new value is applied in place (config re-rendered, gateway restarted).
+   */
+  runtimeProfile: 'agents-plane-runtime',
 } as const;
 
 /** Guest attributes namespace and keys the agent publishes (instances.getGuestAttributes). */
@@ -26,6 +31,12 @@ export const GUEST_ATTRIBUTES = {
   version: 'version',
   /** 'ok' | 'failing' | 'starting'. */
   health: 'health',
+  /** JSON `{ digest, heartbeatSeconds }`: the runtime profile the guest applied (digest of its JSON). */
+  runtime: 'runtime',
+  /** JSON `Record<ChannelKind, ChannelState>` for the profile's channels. */
+  channels: 'channels',
+  /** JSON ReportedSpend: tokens and estimated USD spent this month. */
+  spend: 'spend',
 } as const;
 
 export type GuestHealth = 'ok' | 'failing' | 'starting';
