@@ -20,7 +20,7 @@ import { waitForWorkerPolling } from '../src/runtime/worker-readiness.js';
 import { CODEC_KEYS_ENV, generateCodecKeysText, parseCodecKeys } from '../src/temporal/codec-keys.js';
 import { encryptingDataConverter } from '../src/temporal/codec.js';
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 export const seconds = (ms: number) => +(ms / 1000).toFixed(2);
 
 /** A whole-number flag, or one line naming it and exit 2. */

@@ -15,6 +15,7 @@
 
 import { GCP_RATE_QUOTAS, QUOTA_WINDOW_MS, type QuotaGroup } from '../domain/gcp-rate-quotas.js';
 import { InvalidInputError } from '../domain/invalid-input.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const QUOTA_GROUPS = new Set<string>(Object.keys(GCP_RATE_QUOTAS));
 
@@ -165,7 +166,6 @@ export interface CallPacer {
   rateLimited(): void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RateLimiter {
   private readonly paces = new Map<string, GroupPace>();

@@ -8,6 +8,7 @@
  */
 import { normalizeGcpError, type GcpErrorKind } from './errors.js';
 import type { CallPacer, RateLimiter } from './rate-limiter.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RetryPolicy {
   /** Total tries per call, the first included. */
@@ -30,7 +31,6 @@ function delayFor(kind: GcpErrorKind, attempt: number, policy: RetryPolicy): num
   return exp / 2 + Math.random() * (exp / 2);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Retries `call` on transient errors. With a pacer, every attempt after the first waits for its slot

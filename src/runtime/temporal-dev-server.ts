@@ -7,6 +7,7 @@
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes.js';
 import { isRunning, logTail, spawnDetached, type ProcessRecord } from './processes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface DevServerSpec {
   readonly temporalBin: string;
@@ -141,6 +142,3 @@ function logHint(record: ProcessRecord | undefined): string {
   return record ? `\n--- ${record.logFile} (last lines) ---\n${logTail(record.logFile)}` : '';
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
