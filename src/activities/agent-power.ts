@@ -1,8 +1,10 @@
 /**
- * A running agent's VM: stop (pause), start (resume), reset (restart), the wait for a healthy heartbeat
- * after one of them, and the health watch's read of every watched agent. Idempotent: a VM already in the
+ * A running agent's VM: stop (pause), start (resume), reset (restart), its machine type (resize, on the
+ * stopped VM), the wait for a healthy heartbeat after one of them, and the health watch's read of every
+ * watched agent. Idempotent: a VM already in the
  * wanted state is done; a VM on its way there is waited for; each mutation's requestId comes from the
- * operation's workflow id, so a retried call is the same call to compute. Ownership is checked (labels)
+ * operation's workflow id (and the step, so that an undo in the same workflow is a call of its own), so a
+ * retried call is the same call to compute. Ownership is checked (labels)
  * before any mutation. Start and reset return the epoch ms they completed at: heartbeats older than that
  * were published before the restart and do not count.
  */
@@ -31,17 +33,21 @@ export function agentPowerActivities(clients: GcpClients, timing: PollTiming) {
   const where = (t: AgentTarget) => ({ project: t.plane.project, zone: t.plane.zone, instance: names(t).instance });
   const sleep = (ms: number) => Context.current().sleep(ms);
 
-  async function status(t: AgentTarget): Promise<string> {
+  async function ownInstance(t: AgentTarget) {
     const [instance] = await gcpCall('read instance', () => clients.instances.get(where(t)));
     if (!labelsMatch(instance.labels as Record<string, string>, agentLabels(t.plane.name, t.agent.name, t.agent.owner))) {
       throw ownershipConflict(`instance ${names(t).instance}`);
     }
-    return instance.status ?? 'UNKNOWN';
+    return instance;
   }
 
-  async function power(t: AgentTarget, verb: Verb): Promise<void> {
+  async function status(t: AgentTarget): Promise<string> {
+    return (await ownInstance(t)).status ?? 'UNKNOWN';
+  }
+
+  async function power(t: AgentTarget, verb: Verb, step = `${verb}-instance`): Promise<void> {
     try {
-      const call = { ...where(t), requestId: requestIdFor(`${verb}-instance`, names(t).instance) };
+      const call = { ...where(t), requestId: requestIdFor(step, names(t).instance) };
       const [op] = await (verb === 'start' ? clients.instances.start(call) : verb === 'stop' ? clients.instances.stop(call) : clients.instances.reset(call));
       await waitForOperation(clients, t.plane.project, op, `${verb} instance`);
     } catch (error) {
@@ -60,19 +66,47 @@ export function agentPowerActivities(clients: GcpClients, timing: PollTiming) {
   }
 
   return {
-    /** Pause: the VM stopped (TERMINATED: only its disk is billed). */
-    async stopAgentInstance(t: AgentTarget): Promise<void> {
+    /**
+     * Pause: the VM stopped (TERMINATED: only its disk is billed). `step` names the call for its
+     * requestId when one workflow stops the VM more than once (a resize's undo).
+     */
+    async stopAgentInstance(t: AgentTarget, step?: string): Promise<void> {
       return asActivity(async () => {
         if ((await settled(t)) === 'TERMINATED') return;
-        await power(t, 'stop');
+        await power(t, 'stop', step);
       });
     },
 
-    /** Resume: the VM running again; returns when (epoch ms). */
-    async startAgentInstance(t: AgentTarget): Promise<number> {
+    /** Resume: the VM running again; returns when (epoch ms). `step` as for stopAgentInstance. */
+    async startAgentInstance(t: AgentTarget, step?: string): Promise<number> {
       return asActivity(async () => {
-        if ((await settled(t)) !== 'RUNNING') await power(t, 'start');
+        if ((await settled(t)) !== 'RUNNING') await power(t, 'start', step);
         return Date.now();
+      });
+    },
+
+    /**
+     * Resize: the stopped VM on `machineType` (a name of the plane's catalog). Already on it: done.
+     * Compute changes the type only while the VM is TERMINATED; a VM that runs is refused by compute
+     * (400, permanent): the workflow stops it first. The type is part of the requestId, so putting the
+     * old type back in the same workflow is a call of its own.
+     */
+    async setAgentMachineType(t: AgentTarget, machineType: string): Promise<void> {
+      return asActivity(async () => {
+        await settled(t);
+        const instance = await ownInstance(t);
+        if (instance.machineType?.split('/').pop() === machineType) return;
+        try {
+          const [op] = await clients.instances.setMachineType({
+            ...where(t),
+            requestId: requestIdFor(`set-machine-type/${machineType}`, names(t).instance),
+            instancesSetMachineTypeRequestResource: { machineType: `zones/${t.plane.zone}/machineTypes/${machineType}` },
+          });
+          await waitForOperation(clients, t.plane.project, op, 'set machine type');
+        } catch (error) {
+          if (error instanceof OperationError) retireRequestIds();
+          throw normalizeGcpError(error, 'set machine type');
+        }
       });
     },
 

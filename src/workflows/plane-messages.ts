@@ -11,7 +11,7 @@ import {
   getExternalWorkflowHandle,
   log,
 } from '@temporalio/workflow';
-import type { AgentName, OwnerEmail } from '../domain/names.js';
+import type { AgentName, MachineType, OwnerEmail } from '../domain/names.js';
 import type { AgentRequest, AgentSpec, PlaneSpec } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
 import type { AgentOperationKind, AgentOperationsRecord } from './agent-operation-messages.js';
@@ -31,7 +31,9 @@ export type AgentState =
   | 'Restarting'
   | 'Unhealthy'
   // A restore rebuilding its VM from a snapshot (restore-agent.ts).
-  | 'Restoring';
+  | 'Restoring'
+  // Its VM stopped, moved to another machine type and started again (resize-agent.ts).
+  | 'Resizing';
 
 export interface RosterEntry {
   readonly spec: AgentSpec;
@@ -43,6 +45,8 @@ export interface RosterEntry {
   readonly since: number;
   /** Pause, resume, restarts and secret rotations of the agent (absent until the first). */
   readonly operations?: AgentOperationsRecord;
+  /** While Resizing: the machine type the spec takes when the resize succeeds. */
+  readonly resizingTo?: MachineType;
 }
 
 export interface PlaneStatus {
@@ -77,7 +81,7 @@ export const destroyPlaneUpdate = defineUpdate<PlanePhase, []>('destroy');
 export interface AgentOperationOutcome {
   readonly agent: AgentName;
   readonly owner: OwnerEmail;
-  readonly kind: 'provision' | 'deprovision' | 'restore' | AgentOperationKind;
+  readonly kind: 'provision' | 'deprovision' | 'restore' | 'resize' | AgentOperationKind;
   readonly ok: boolean;
   readonly cancelled: boolean;
   readonly error?: { readonly type: string; readonly message: string };

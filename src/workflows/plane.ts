@@ -65,6 +65,7 @@ import { deprovisionPlane, provisionPlane } from './provision-plane.js';
 import { restoreAgent } from './restore-agent.js';
 import { describeFailure } from './saga.js';
 import { PlaneAgentOperations } from './plane-agent-operations.js';
+import { PlaneAgentResize } from './plane-agent-resize.js';
 import type { HealthWatchSettings } from '../domain/health-watch.js';
 import { activeUpgradeQuery, startUpgradeUpdate, upgradeReportSignal, type StartUpgradeResult } from './upgrade-messages.js';
 import { upgradePlane } from './upgrade-plane.js';
@@ -398,11 +399,25 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     ...(input.settings.health ? { health: input.settings.health } : {}),
   });
 
+  // Resizing an agent's VM to another machine type (plane-agent-resize.ts).
+  const agentResize = new PlaneAgentResize({
+    roster,
+    spec: () => spec,
+    phase: () => phase,
+    activeUpgrade: () => activeUpgrade,
+    busyWith: (agent) => reconcileRefusal('resize it', agent),
+    bootTimeoutMs: input.settings.bootTimeoutMs,
+  });
+
   setHandler(agentOperationFinishedSignal, async (outcome: AgentOperationOutcome) => {
     const entry = roster.get(outcome.agent);
     if (!entry) return;
     if (agentOperations.handles(outcome)) {
       await agentOperations.finished(outcome);
+      return;
+    }
+    if (agentResize.handles(outcome)) {
+      agentResize.finished(outcome);
       return;
     }
     if (outcome.kind === 'deprovision') {

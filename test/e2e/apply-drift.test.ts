@@ -162,6 +162,7 @@ describe('planes apply', () => {
           { name: 'grace', owner: 'grace@example.com', machineType: 'e2-small' },
         ],
         remove: [{ name: 'erin', owner: 'erin@example.com', machineType: 'e2-small' }],
+        change: [],
         unchanged: ['alice', 'bob', 'carol', 'dave'],
       },
     ]);
@@ -194,15 +195,17 @@ describe('planes apply', () => {
     expect(await stack.workflowCount()).toBe(workflows);
   }, 300_000);
 
-  it('refuses an owner change and a machine type change before anything starts', async () => {
+  it('refuses an owner change before anything starts, and only plans a machine type change on --dry-run', async () => {
     const owner = await file('owner.yaml', manifest(SECOND).replace('bob@example.com', 'mallory@example.com'));
     const r1 = await stack.cli(['planes', 'apply', '-f', owner, '--yes']);
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/^error: invalid spec\.agents\[1\]\.owner: agent bob already exists/);
     const vm = await file('vm.yaml', manifest(SECOND).replace('machineType: e2-medium', 'machineType: e2-standard-2'));
-    const r2 = await stack.cli(['planes', 'apply', '-f', vm, '--yes']);
-    expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/^error: invalid spec\.agents\[0\]\.machineType: changing the machine type .* not supported yet/);
+    const before = await stack.workflowCount();
+    const r2 = await stack.cli(['planes', 'apply', '-f', vm, '--dry-run']);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stdout).toMatch(/change machineType\s+alice\s+alice@example\.com\s+e2-medium → e2-standard-2/);
+    expect(await stack.workflowCount()).toBe(before);
     expect(await roster()).toEqual(Object.fromEntries(SECOND.map((a) => [a, 'Ready'])));
   });
 });

@@ -114,11 +114,22 @@ describe('planPlane', () => {
     expect(renderPlan([same])).toBe('no changes (2 agent(s) already as written)');
   });
 
-  it('refuses an owner change and a machine type change, naming the path', () => {
+  it('refuses an owner change, naming the path', () => {
     const owner = () => planPlane(eng!, live([{ name: 'bob', owner: 'eve@example.com' }]));
     expect(owner).toThrow(InvalidInputError);
     expect(owner).toThrow(/spec\.agents\[1\]\.owner/);
-    const vm = () => planPlane(eng!, live([{ name: 'alice', owner: 'alice@example.com', machineType: 'e2-small' }]));
-    expect(vm).toThrow(/spec\.agents\[0\]\.machineType: changing the machine type .* not supported yet/);
+  });
+
+  it('plans a machine type change of a Ready agent as a resize, and refuses it while the agent is not Ready', () => {
+    const plan = planPlane(eng!, live([
+      { name: 'alice', owner: 'alice@example.com', machineType: 'e2-small' },
+      { name: 'bob', owner: 'bob@example.com' },
+    ]));
+    expect(plan).toMatchObject({ add: [], remove: [], unchanged: ['bob'] });
+    expect(plan.change).toEqual([{ name: 'alice', owner: 'alice@example.com', field: 'machineType', from: 'e2-small', to: 'e2-medium' }]);
+    expect(planChanges(plan)).toBe(1);
+    expect(renderPlan([plan])).toMatch(/change machineType\s+alice\s+alice@example\.com\s+e2-small → e2-medium/);
+    const paused = () => planPlane(eng!, live([{ name: 'alice', owner: 'alice@example.com', machineType: 'e2-small', state: 'Paused' }]));
+    expect(paused).toThrow(/agent alice of plane .* is Paused; its machine type \(e2-small → e2-medium\) can be changed once it is Ready/);
   });
 });

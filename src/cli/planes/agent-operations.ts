@@ -54,7 +54,7 @@ async function follow<R>(client: Client, operationId: string, out: Output, label
   return outcome;
 }
 
-const TRANSITIONAL: readonly AgentState[] = ['Pausing', 'Resuming', 'Restarting'];
+const TRANSITIONAL: readonly AgentState[] = ['Pausing', 'Resuming', 'Restarting', 'Resizing'];
 
 export async function followAgentOperations<R>(
   client: Client,
@@ -97,8 +97,12 @@ export async function followAgentOperations<R>(
   const failed = view.agents.filter((a) => a.error);
   if (failed.length > 0) {
     out.info(renderAgentOperations(view));
+    // A resize that was rolled back leaves its agent Ready (on its old machine type).
+    const after = failed.every((a) => a.state === 'Ready')
+      ? 'the agent is Ready as it was before'
+      : 'the agent is marked Unhealthy until it reports healthy or an admin acts';
     throw new OperationFailedError(
-      `${operation} failed for ${failed.map((a) => `agent ${a.name} (${a.error})`).join('; ')}; the agent is marked Unhealthy until it reports healthy or an admin acts`,
+      `${operation} failed for ${failed.map((a) => `agent ${a.name} (${a.error})`).join('; ')}; ${after}`,
       'AGENT_OPERATION_FAILED',
     );
   }

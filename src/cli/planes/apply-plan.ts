@@ -2,8 +2,9 @@
  * The plan of `planes apply`: what it takes to get from a live plane (its status Query; none means it
  * does not exist) to a planes.yaml document. Pure: the command prints it before anything happens.
  * Changes the imperative commands refuse are refused here too, before anything starts: another owner
- * for an existing agent (as add-agent), a plane that would move project or zone (as create), and, not
- * built yet, a machine type change of an existing agent.
+ * for an existing agent (as add-agent), a plane that would move project or zone (as create). A machine
+ * type change of an existing Ready agent is planned as a resize (as resize-agent); of an agent in any
+ * other state, refused until it is Ready.
  */
 import { InvalidInputError } from '../../domain/invalid-input.js';
 import type { PlaneManifest } from '../../domain/plane-manifest.js';
@@ -16,6 +17,14 @@ export interface PlannedAgent {
   readonly machineType: string;
 }
 
+export interface PlannedResize {
+  readonly name: string;
+  readonly owner: string;
+  readonly field: 'machineType';
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface PlanePlan {
   readonly plane: string;
   readonly project: string;
@@ -25,19 +34,21 @@ export interface PlanePlan {
   readonly create: boolean;
   readonly add: readonly PlannedAgent[];
   readonly remove: readonly PlannedAgent[];
+  /** Existing agents whose machine type the file changes: each is resized in place. */
+  readonly change: readonly PlannedResize[];
   /** In the file and in the roster as written (Ready, Provisioning or Paused). */
   readonly unchanged: readonly string[];
 }
 
 export function planChanges(plan: PlanePlan): number {
-  return (plan.create ? 1 : 0) + plan.add.length + plan.remove.length;
+  return (plan.create ? 1 : 0) + plan.add.length + plan.remove.length + plan.change.length;
 }
 
 export function planPlane(manifest: PlaneManifest, live: PlaneStatus | undefined): PlanePlan {
   const { spec } = manifest;
   const base = { plane: spec.name, project: spec.project, region: spec.region, zone: spec.zone };
   const planned = (a: { name: string; owner: string; machineType: string }): PlannedAgent => ({ name: a.name, owner: a.owner, machineType: a.machineType });
-  if (!live) return { ...base, create: true, add: manifest.agents.map(planned), remove: [], unchanged: [] };
+  if (!live) return { ...base, create: true, add: manifest.agents.map(planned), remove: [], change: [], unchanged: [] };
 
   const infra = `${manifest.path}spec.infrastructure`;
   if (live.spec.project !== spec.project) {
@@ -52,6 +63,7 @@ export function planPlane(manifest: PlaneManifest, live: PlaneStatus | undefined
 
   const roster = new Map(live.agents.map((e) => [e.spec.name as string, e]));
   const add: PlannedAgent[] = [];
+  const change: PlannedResize[] = [];
   const unchanged: string[] = [];
   for (const want of manifest.agents) {
     const entry = roster.get(want.name);
@@ -69,10 +81,14 @@ export function planPlane(manifest: PlaneManifest, live: PlaneStatus | undefined
       throw new OperationFailedError(`agent ${want.name} of plane ${spec.name} is being removed; apply again once it is gone`, 'PLANE_NOT_READY');
     }
     if (entry.spec.machineType !== want.machineType) {
-      throw new InvalidInputError(
-        `${want.path}.machineType`,
-        `changing the machine type of existing agent ${want.name} (${entry.spec.machineType} → ${want.machineType}) is not supported yet; keep ${entry.spec.machineType}, or remove the agent and add it again`,
-      );
+      if (entry.state !== 'Ready') {
+        throw new OperationFailedError(
+          `agent ${want.name} of plane ${spec.name} is ${entry.state}; its machine type (${entry.spec.machineType} → ${want.machineType}) can be changed once it is Ready`,
+          'AGENT_NOT_READY',
+        );
+      }
+      change.push({ name: want.name, owner: want.owner, field: 'machineType', from: entry.spec.machineType, to: want.machineType });
+      continue;
     }
     unchanged.push(want.name);
   }
@@ -81,7 +97,7 @@ export function planPlane(manifest: PlaneManifest, live: PlaneStatus | undefined
     .filter((e) => !wanted.has(e.spec.name) && e.state !== 'Removing')
     .map((e) => planned(e.spec))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return { ...base, create: false, add, remove, unchanged };
+  return { ...base, create: false, add, remove, change, unchanged };
 }
 
 /** The plan as people read it: one line per change. */
@@ -90,6 +106,7 @@ export function renderPlan(plans: readonly PlanePlan[]): string {
     ...(p.create ? [[p.plane, 'create plane', `${p.project}/${p.zone}`, '', '']] : []),
     ...p.add.map((a) => [p.plane, 'add agent', a.name, a.owner, a.machineType]),
     ...p.remove.map((a) => [p.plane, 'remove agent', a.name, a.owner, a.machineType]),
+    ...p.change.map((c) => [p.plane, `change ${c.field}`, c.name, c.owner, `${c.from} → ${c.to}`]),
   ]);
   const unchanged = plans.reduce((n, p) => n + p.unchanged.length, 0);
   if (rows.length === 0) return `no changes (${unchanged} agent(s) already as written)`;

@@ -3,7 +3,8 @@
  * Validates the whole file first (exit 2, nothing started), computes the plan against each live plane
  * (apply-plan.ts), prints it, and with --dry-run stops there. Otherwise, after --yes (or a yes at a
  * terminal), carries it out through the same workflows and Updates as the imperative commands (the
- * plane entity's start, addAgent, removeAgent) and follows them live; exit 1 when one failed.
+ * plane entity's start, addAgent, removeAgent, resizeAgent for a changed machine type) and follows them
+ * live; exit 1 when one failed.
  * Applying the same file again plans nothing.
  */
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { InvalidInputError } from '../../domain/invalid-input.js';
 import { parsePlaneManifests, type PlaneManifest } from '../../domain/plane-manifest.js';
 import type { AgentRequest } from '../../domain/specs.js';
 import { addAgentsUpdate, MAX_AGENTS_PER_BATCH, planeStatusQuery, removeAgentUpdate, type PlaneStatus } from '../../workflows/plane-messages.js';
+import { resizeAgentUpdate } from '../../workflows/resize-messages.js';
 import { OperationFailedError, runCommand, table, type Output } from '../command.js';
 import { planChanges, planPlane, renderPlan, type PlanePlan, type PlannedAgent } from './apply-plan.js';
 import { startOrJoinPlane, waitUntilCreated } from './create.js';
@@ -31,8 +33,8 @@ interface ApplyOptions {
 
 export interface AppliedAgent {
   readonly name: string;
-  readonly action: 'add' | 'remove';
-  /** Ready or Removed when it worked; Failed otherwise. */
+  readonly action: 'add' | 'remove' | 'change';
+  /** Ready or Removed when it worked; Failed otherwise (a failed change leaves the agent as it was, Ready). */
   readonly state: string;
   readonly error?: string;
 }
@@ -40,7 +42,7 @@ export interface AppliedAgent {
 export interface ApplyResult {
   readonly dryRun: boolean;
   readonly plan: readonly PlanePlan[];
-  /** Planes to create plus agents to add or remove; 0 means the file is already true. */
+  /** Planes to create plus agents to add, remove or change; 0 means the file is already true. */
   readonly changes: number;
   /** What happened, per plane (empty on a dry run or when nothing changed). */
   readonly applied: readonly { readonly plane: string; readonly phase: string; readonly agents: readonly AppliedAgent[] }[];
@@ -92,6 +94,7 @@ async function applyPlane(
   const pending: Pending[] = [
     ...plan.remove.map((agent): Pending => ({ agent, action: 'remove' })),
     ...plan.add.map((agent): Pending => ({ agent, action: 'add' })),
+    ...plan.change.map((c): Pending => ({ agent: { name: c.name, owner: c.owner, machineType: c.to }, action: 'change' })),
   ];
   const failed = (p: Pending, error: string): AppliedAgent => ({ name: p.agent.name, action: p.action, state: 'Failed', error });
   // Removals one Update each; additions in addAgents batches: Temporal admits only a few Updates in
@@ -107,6 +110,16 @@ async function applyPlane(
         try {
           const r = await handle.executeUpdate(removeAgentUpdate, { args: [p.agent.name as AgentRequest['name']] });
           if (r.state === 'Absent') p.outcome = { name: p.agent.name, action: 'remove', state: 'Removed' };
+        } catch (error) {
+          p.outcome = failed(p, updateError(error).message);
+        }
+      }),
+    // A changed machine type: the agent resized in place (resize-agent's Update), one Update each.
+    ...pending
+      .filter((p) => p.action === 'change')
+      .map(async (p) => {
+        try {
+          await handle.executeUpdate(resizeAgentUpdate, { args: [{ agent: p.agent.name, machineType: p.agent.machineType }] });
         } catch (error) {
           p.outcome = failed(p, updateError(error).message);
         }
@@ -134,6 +147,10 @@ async function applyPlane(
         if (entry?.state === 'Ready') p.outcome = { name: p.agent.name, action: 'add', state: 'Ready' };
         else if (!entry) p.outcome = failed(p, 'it was removed while being added');
         else if (entry.state === 'Failed') p.outcome = failed(p, `${why}; everything it created was removed`);
+      } else if (p.action === 'change') {
+        if (!entry) p.outcome = failed(p, 'it was removed while being resized');
+        else if (entry.state === 'Ready' && entry.spec.machineType === p.agent.machineType) p.outcome = { name: p.agent.name, action: 'change', state: 'Ready' };
+        else if (entry.state !== 'Resizing') p.outcome = failed(p, `${why}; the agent is ${entry.state} on ${entry.spec.machineType}`);
       } else if (!entry) p.outcome = { name: p.agent.name, action: 'remove', state: 'Removed' };
       else if (entry.state === 'Failed') p.outcome = failed(p, `${why}; apply again to retry`);
     }
@@ -141,7 +158,7 @@ async function applyPlane(
       const of = pending.filter((x) => x.action === action);
       return `${of.filter((x) => x.outcome && x.outcome.state !== 'Failed').length}/${of.length}`;
     };
-    const line = `plane ${name}: added ${count('add')}, removed ${count('remove')}`;
+    const line = `plane ${name}: added ${count('add')}, removed ${count('remove')}${plan.change.length > 0 ? `, resized ${count('change')}` : ''}`;
     if (line !== last) out.progress((last = line));
     if (pending.every((x) => x.outcome)) return { plane: name, phase: status.phase, agents: pending.map((x) => x.outcome!) };
     await sleep(500);
@@ -158,7 +175,7 @@ function renderApplied(result: ApplyResult): string {
 export function registerApply(planes: Command): void {
   planes
     .command('apply')
-    .description('make planes and their agents what a planes.yaml says: plan, then create, add and remove')
+    .description('make planes and their agents what a planes.yaml says: plan, then create, add, remove and resize')
     .requiredOption('-f, --file <path>', 'the planes.yaml (one or several Plane documents; - reads stdin)')
     .option('--dry-run', 'print the plan and stop')
     .option('--yes', 'carry out the plan without asking')

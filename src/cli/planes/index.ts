@@ -9,6 +9,7 @@ import { registerDestroy } from './destroy.js';
 import { registerList } from './list.js';
 import { registerPauseResume } from './pause-resume.js';
 import { registerRestartAgent } from './restart-agent.js';
+import { registerResizeAgent } from './resize-agent.js';
 import { registerRotateSecrets } from './rotate-secrets.js';
 import { registerLogs } from './logs.js';
 import { registerReconcile } from './reconcile.js';
@@ -39,4 +40,5 @@ export function registerPlanesCommands(program: Command): void {
   registerPauseResume(planes);
   registerRestartAgent(planes);
   registerRotateSecrets(planes);
+  registerResizeAgent(planes);
 }

@@ -50,6 +50,8 @@ export const DEFAULT_LATENCIES: Readonly<Record<string, MethodLatency>> = {
   'compute.instances.reset': { request: OPERATION_ACCEPTED, operation: ms(3_500, 10_000) },
   'compute.instances.setMetadata': { request: OPERATION_ACCEPTED, operation: ms(3_000, 10_000) },
   'compute.instances.setLabels': { request: OPERATION_ACCEPTED, operation: ms(3_000, 10_000) },
+  // A stopped VM's machine type: a record change, as quick as a label change.
+  'compute.instances.setMachineType': { request: OPERATION_ACCEPTED, operation: ms(3_000, 10_000) },
   'compute.instances.setIamPolicy': { request: ms(550, 1_750) },
   'compute.instances.getIamPolicy': { request: ms(250, 1_000) },
   'compute.disks.delete': { request: OPERATION_ACCEPTED, operation: ms(5_000, 15_000) },

@@ -1,6 +1,7 @@
 /**
  * What can be changed on an existing instance: labels and metadata (each guarded by its fingerprint:
- * stale or missing → 412 conditionNotMet, changed at once, the operation finishes the change) and the
+ * stale or missing → 412 conditionNotMet, changed at once, the operation finishes the change), the
+ * machine type (only while the instance is stopped, TERMINATED; a type the zone offers) and the
  * instance's IAM policy (guarded by its etag: stale → 409 ABORTED; e.g. roles/compute.osLogin for the
  * agent's owner).
  */
@@ -8,10 +9,10 @@ import type { Route, RouteRequest } from '../../core/contract.js';
 import { renderPolicy, storePolicy, type PolicyRules } from '../iam-policy.js';
 import { invalidArgument } from '../api-errors.js';
 import { regionOfKnownZone, type ComputeEnv } from './env.js';
-import { conditionNotMet, notFound } from './errors.js';
+import { badRequest, conditionNotMet, notFound, resourceNotReady } from './errors.js';
 import { labelFingerprint, validateLabels } from './fields.js';
 import { metadataFingerprint, STALE_METADATA, validateMetadataItems } from './instance-metadata.js';
-import { instanceName } from './instances.js';
+import { instanceName, requireMachineType } from './instances.js';
 import { zoneScope } from './links.js';
 import { STALE_LABELS } from './snapshots.js';
 import type { InstanceRecord } from './state.js';
@@ -106,6 +107,33 @@ export function instanceSettingsRoutes(env: ComputeEnv, find: Finder): Route[] {
         }
         // The guest sees the new metadata when the operation is done.
         return { body: env.ops.render(startOp(req, i, 'setMetadata', req.operationFault ? 'noop' : 'instance.metadataChanged')) };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${base}/{instance}/setMachineType`,
+      id: 'compute.instances.setMachineType',
+      bodyType: 'google.cloud.compute.v1.InstancesSetMachineTypeRequest',
+      bodyName: 'instances_set_machine_type_request',
+      operation: true,
+      handle(req) {
+        const replay = env.ops.replay(req, req.params.project!);
+        if (replay) return { body: env.ops.render(replay) };
+        const i = existing(req);
+        if (i.status !== 'TERMINATED') {
+          // GCP's words for a VM that must be stopped first (the handwritten @google-cloud/compute
+          // VM#resize matched on this message to stop the VM and try again).
+          if (['RUNNING', 'STAGING', 'PROVISIONING'].includes(i.status)) throw badRequest('Instance is starting or running.', 'resourceNotReady');
+          throw resourceNotReady(instanceName(i.project, i.zone, i.name));
+        }
+        const body = req.body as { machineType?: string };
+        const { name } = requireMachineType(i.project, i.zone, body.machineType, 'machineType');
+        if (!req.operationFault) {
+          // A stopped instance holds no vCPUs: the new type's are charged when it starts.
+          i.machineType = name;
+          ctx.markDirty();
+        }
+        return { body: env.ops.render(startOp(req, i, 'setMachineType', 'noop')) };
       },
     },
     {

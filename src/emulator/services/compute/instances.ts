@@ -7,7 +7,7 @@
 import type { InventoryResource, Route, RouteRequest } from '../../core/contract.js';
 import { inventoryPolicy } from '../iam-policy.js';
 import { projectNumberOf } from '../project-number.js';
-import { machineTypeIn } from './catalog.js';
+import { machineTypeIn, type MachineTypeSpec } from './catalog.js';
 import { diskName, dropDisk, planDisk, storeDisk, type InitializeParams } from './disks.js';
 import { regionOfKnownZone, type ComputeEnv, type ComputeKind } from './env.js';
 import { alreadyExists, badRequest, invalidField, notFound, requiredField, resourceInUse, resourceNotReady } from './errors.js';
@@ -57,6 +57,20 @@ interface InstanceBody {
   serviceAccounts?: { email?: string; scopes?: string[] }[];
   tags?: { items?: string[] };
   [field: string]: unknown;
+}
+
+/**
+ * A machine type reference (full URL, `zones/z/machineTypes/t` or bare name) that the instance's zone
+ * offers, checked the way insert and setMachineType check it; `field` is the body field GCP names.
+ */
+export function requireMachineType(project: string, zone: string, value: string | undefined, field: string): { name: string; machine: MachineTypeSpec } {
+  if (!value) throw requiredField(field);
+  const ref = parseRef(value, 'machineTypes', { project, location: zone, locationKind: 'zones' });
+  if (!ref || ref.locationKind !== 'zones') throw invalidField(field, value, 'The referenced machineType resource cannot be found.');
+  if (ref.location !== zone) throw invalidField(field, value, `Machine type must be in the instance's zone (${zone}).`);
+  const machine = machineTypeIn(zone, ref.name);
+  if (!machine) throw invalidField(field, value, `Machine type with name '${ref.name}' does not exist in zone '${zone}'.`);
+  return { name: ref.name, machine };
 }
 
 const COUNTS_CPUS = (status: InstanceRecord['status']) => status !== 'TERMINATED' && status !== 'SUSPENDED';
@@ -245,18 +259,7 @@ export function instanceKind(env: ComputeEnv): ComputeKind & { find(project: str
     const name = validateName(body.name);
     const rel = instanceName(project, zone, name);
     if (find(project, zone, name)) throw alreadyExists(rel);
-    if (!body.machineType) throw requiredField('resource.machineType');
-    const mtRef = parseRef(body.machineType, 'machineTypes', { project, location: zone, locationKind: 'zones' });
-    if (!mtRef || mtRef.locationKind !== 'zones') {
-      throw invalidField('resource.machineType', body.machineType, 'The referenced machineType resource cannot be found.');
-    }
-    if (mtRef.location !== zone) {
-      throw invalidField('resource.machineType', body.machineType, `Machine type must be in the instance's zone (${zone}).`);
-    }
-    const machine = machineTypeIn(zone, mtRef.name);
-    if (!machine) {
-      throw invalidField('resource.machineType', body.machineType, `Machine type with name '${mtRef.name}' does not exist in zone '${zone}'.`);
-    }
+    const { name: machineType, machine } = requireMachineType(project, zone, body.machineType, 'resource.machineType');
     const labels = validateLabels(body.labels);
     const metadata = validateMetadataItems(body.metadata?.items, 'resource.metadata');
     const disks = planDisks(project, zone, name, body);
@@ -280,7 +283,7 @@ export function instanceKind(env: ComputeEnv): ComputeKind & { find(project: str
       creationTimestamp: timestamp(),
       ...(body.description ? { description: body.description } : {}),
       zone,
-      machineType: mtRef.name,
+      machineType,
       status: 'PROVISIONING',
       labels,
       labelFingerprint: labelFingerprint(labels),
@@ -291,7 +294,7 @@ export function instanceKind(env: ComputeEnv): ComputeKind & { find(project: str
       serviceAccounts,
       tags: { items: [...(body.tags?.items ?? [])], fingerprint: fingerprintOf(body.tags?.items ?? []) },
       fingerprint: fingerprintOf([id, 'instance']),
-      cpuPlatform: CPU_PLATFORMS[mtRef.name.split('-')[0] ?? ''] ?? 'Intel Broadwell',
+      cpuPlatform: CPU_PLATFORMS[machineType.split('-')[0] ?? ''] ?? 'Intel Broadwell',
       extra,
       guestAttributes: {},
       serial: { start: 0, text: '' },
