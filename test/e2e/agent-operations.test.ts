@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson as json, type CliRun } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
-import { until } from './support/wait.js';
+import { until } from '../support/until.js';
 import type { AgentName } from '../../src/domain/names.js';
 import { estimateAgentMonthlyCost } from '../../src/domain/cost.js';
 import { agentResourceNames } from '../../src/domain/resource-names.js';

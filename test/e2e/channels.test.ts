@@ -23,7 +23,7 @@ import type { SecretKey } from '../../src/domain/names.js';
 import { waitForOperation } from '../../src/gcp/operations.js';
 import { parseJson as json, type CliRun } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
-import { until } from './support/wait.js';
+import { until } from '../support/until.js';
 
 const plane = planeFixture('chan');
 const AGENT = 'alice1' as AgentName;
