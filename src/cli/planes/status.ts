@@ -1,7 +1,8 @@
 /**
  * `planes status [--plane] [--json]`: per agent its owner, state, heartbeat age, running version, VM type
  * and estimated monthly cost; per plane the totals. State comes from the plane's roster; a Ready agent
- * whose guest is silent, failing or not running is shown Unhealthy. The JSON shape is in the README.
+ * whose guest is silent, failing or not running is shown Unhealthy. Channels are as the guest reports
+ * them (guest attribute `channels`). The JSON shape is in the README.
  */
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';

@@ -13,14 +13,18 @@
  * check fails; `{ instance: "projects/p/zones/z/instances/i", heartbeat: "stop" | "resume" }` silences
  * or resumes one guest's heartbeat (the VM keeps running, and a reboot does not help: a broken agent);
  * `heartbeat: "hang"` hangs the guest until its next boot (a reset, or a stop and start, recovers it).
+ *
+ * Channels (channels.ts, gateway.ts): the running gateway answers sessions on loopback port 18789 (the
+ * IAP tunnel's target), reports the runtime profile's channels as guest attribute `channels`, and runs
+ * WhatsApp/Signal QR pairing; `{ instance, link: "whatsapp" | "signal" }` is the phone scanning the QR.
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, HEARTBEAT_INTERVAL_SECONDS, METADATA, type GuestHealth } from '../../domain/guest-contract.js';
+import { GATEWAY_PORT } from '../../domain/openclaw-config.js';
 import { ApiError, type AdminRoute, type ServiceContext } from '../core/contract.js';
 import type { GuestHooks } from '../services/compute/env.js';
 import { metadataFlag, metadataValue } from '../services/compute/instance-metadata.js';
 import type { InstanceRecord } from '../services/compute/state.js';
 import { writeLine, writeRaw } from './serial-console.js';
-import { GATEWAY_PORT } from '../../domain/openclaw-config.js';
 import { createChannelModel, isChannelKind } from './channels.js';
 import { gatewaySession } from './gateway.js';
 
