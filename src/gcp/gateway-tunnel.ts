@@ -106,7 +106,7 @@ export function emulatorGatewayClient(o: EmulatorTunnelOptions): GatewayClient {
         `permission denied: ${o.caller} may not open an IAP tunnel to ${where} (only the agent's owner holds roles/iap.tunnelResourceAccessor on it)`,
       );
     }
-    if (res.status === 502) throw new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway does not answer on ${where} (is the agent running? try planes restart-agent)`);
+    if (res.status === 502) throw new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway does not answer on ${where} (paused, still booting or unhealthy? see planes status)`);
     if (!res.ok) throw new GatewayTunnelError('TUNNEL_ERROR', `the IAP tunnel to ${where} failed with HTTP ${res.status}`);
     return (JSON.parse(text) as TunnelAnswer).frames;
   }
