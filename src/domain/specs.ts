@@ -43,8 +43,8 @@ export interface AgentSpec {
 
 /** Secrets the plane generates itself (inside an activity, never returned). */
 export const GENERATED_SECRET_KEYS: readonly SecretKey[] = ['OPENCLAW_GATEWAY_TOKEN' as SecretKey];
-/** Secrets the owner sets with `planes secrets set` (model provider keys). */
-export const OWNER_SECRET_KEYS: readonly SecretKey[] = ['ANTHROPIC_API_KEY' as SecretKey, 'OPENAI_API_KEY' as SecretKey];
+/** Secrets the owner sets with `planes secrets set` (model provider keys, the Telegram bot token). */
+export const OWNER_SECRET_KEYS: readonly SecretKey[] = ['ANTHROPIC_API_KEY' as SecretKey, 'OPENAI_API_KEY' as SecretKey, 'TELEGRAM_BOT_TOKEN' as SecretKey];
 export const AGENT_SECRET_KEYS: readonly SecretKey[] = [...GENERATED_SECRET_KEYS, ...OWNER_SECRET_KEYS];
 
 export const DEFAULT_MACHINE_TYPE = 'e2-small' as MachineType;

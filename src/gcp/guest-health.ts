@@ -3,6 +3,7 @@
  * first-heartbeat activity and by the status views; a describe-level read, never a secret.
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, type GuestHealth } from '../domain/guest-contract.js';
+import { CHANNEL_KINDS, type ChannelKind, type ChannelState } from '../domain/runtime-profile.js';
 import type { GcpClients } from './clients.js';
 import { isNotFound, normalizeGcpError } from './errors.js';
 
@@ -17,6 +18,28 @@ export interface GuestReport {
   readonly heartbeatAt?: number;
   readonly version?: string;
   readonly health?: GuestHealth;
+  /** Per channel of the agent's runtime profile, as the guest reports it (absent: none reported). */
+  readonly channels?: Partial<Record<ChannelKind, ChannelState>>;
+}
+
+const CHANNEL_STATES: readonly ChannelState[] = ['unconfigured', 'pairing', 'connected', 'failed'];
+
+/** GUEST_ATTRIBUTES.channels, keeping only known channels and states (the guest is not trusted to be well-formed). */
+export function parseGuestChannels(raw: string | undefined): Partial<Record<ChannelKind, ChannelState>> | undefined {
+  if (!raw) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const out: Partial<Record<ChannelKind, ChannelState>> = {};
+  for (const kind of CHANNEL_KINDS) {
+    const state = (parsed as Record<string, unknown>)[kind];
+    if (CHANNEL_STATES.includes(state as ChannelState)) out[kind] = state as ChannelState;
+  }
+  return out;
 }
 
 export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Promise<GuestReport> {
@@ -31,6 +54,8 @@ export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Pr
     if (version) report.version = version;
     const health = value(GUEST_ATTRIBUTES.health);
     if (health) report.health = health as GuestHealth;
+    const channels = parseGuestChannels(value(GUEST_ATTRIBUTES.channels));
+    if (channels) report.channels = channels;
     return report;
   } catch (error) {
     // Nothing published yet (or no instance) reads as 404.

@@ -15,6 +15,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson as json, type CliRun } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
+import { until } from '../support/until.js';
 import type { AgentName } from '../../src/domain/names.js';
 import { estimateAgentMonthlyCost } from '../../src/domain/cost.js';
 import { agentResourceNames } from '../../src/domain/resource-names.js';
@@ -36,16 +37,6 @@ const instancePath = (a: AgentName) => `projects/${plane.project}/zones/${plane.
 async function roster(a: AgentName): Promise<RosterEntry | undefined> {
   const status = await stack.client.workflow.getHandle(planeWorkflowId(plane.name)).query(planeStatusQuery);
   return status.agents.find((e) => e.spec.name === a);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function instanceStatus(a: AgentName): Promise<string | undefined> {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerAddAgent } from './add-agent.js';
 import { registerApply } from './apply.js';
 import { registerBackup } from './backup.js';
+import { registerConnect } from './connect.js';
 import { registerCreate } from './create.js';
 import { registerCostReport } from './cost-report.js';
 import { registerDestroy } from './destroy.js';
@@ -41,4 +42,5 @@ export function registerPlanesCommands(program: Command): void {
   registerRestartAgent(planes);
   registerRotateSecrets(planes);
   registerResizeAgent(planes);
+  registerConnect(planes);
 }

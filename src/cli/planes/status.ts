@@ -1,13 +1,15 @@
 /**
  * `planes status [--plane] [--json]`: per agent its owner, state, heartbeat age, running version, VM type
  * and estimated monthly cost; per plane the totals. State comes from the plane's roster; a Ready agent
- * whose guest is silent, failing or not running is shown Unhealthy. The JSON shape is in the README.
+ * whose guest is silent, failing or not running is shown Unhealthy. Channels are as the guest reports
+ * them (guest attribute `channels`). The JSON shape is in the README.
  */
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { estimateAgentMonthlyCost } from '../../domain/cost.js';
 import { HEARTBEAT_STALE_AFTER_MS } from '../../domain/guest-contract.js';
 import { parsePlaneName, type PlaneName } from '../../domain/names.js';
+import type { ChannelKind, ChannelState } from '../../domain/runtime-profile.js';
 import { agentResourceNames } from '../../domain/resource-names.js';
 import type { GcpClients } from '../../gcp/clients.js';
 import { readGuestReport, readInstanceStatus } from '../../gcp/guest-health.js';
@@ -37,6 +39,8 @@ export interface AgentStatusRow {
   readonly lastError: string | null;
   /** Restarts that completed (automatic, by an admin, or after a secret rotation). */
   readonly restarts: number;
+  /** Per channel of the agent's runtime profile, as its guest reports it; {} when none is reported. */
+  readonly channels: Partial<Record<ChannelKind, ChannelState>>;
 }
 
 export interface PlaneStatusView {
@@ -74,6 +78,7 @@ async function agentRow(gcp: GcpClients, plane: PlaneStatus, entry: RosterEntry,
     monthlyCostUsd: estimateAgentMonthlyCost({ machineType: entry.spec.machineType, paused: instanceStatus === 'TERMINATED' }).totalUsd,
     lastError: entry.lastError ? `${entry.lastError.type}: ${entry.lastError.message}` : null,
     restarts: entry.operations?.restarts ?? 0,
+    channels: guest.channels ?? {},
   };
 }
 
@@ -98,6 +103,12 @@ export async function planeStatusView(client: Client, gcp: GcpClients, name: Pla
   };
 }
 
+/** `telegram:connected whatsapp:pairing`, or `-`. */
+function renderChannels(channels: AgentStatusRow['channels']): string {
+  const parts = Object.entries(channels).map(([kind, state]) => `${kind}:${state}`);
+  return parts.length === 0 ? '-' : parts.join(' ');
+}
+
 function render(views: readonly PlaneStatusView[]): string {
   if (views.length === 0) return 'no planes (create one with `agents-plane planes create`)';
   return views
@@ -113,8 +124,9 @@ function render(views: readonly PlaneStatusView[]): string {
         a.vmType,
         `$${a.monthlyCostUsd.toFixed(2)}`,
         String(a.restarts),
+        renderChannels(a.channels),
       ]);
-      return `${head}\n${table(['AGENT', 'OWNER', 'STATE', 'HEARTBEAT', 'VERSION', 'VM TYPE', 'COST/MONTH', 'RESTARTS'], rows)}`;
+      return `${head}\n${table(['AGENT', 'OWNER', 'STATE', 'HEARTBEAT', 'VERSION', 'VM TYPE', 'COST/MONTH', 'RESTARTS', 'CHANNELS'], rows)}`;
     })
     .join('\n\n');
 }

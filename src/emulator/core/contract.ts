@@ -75,6 +75,8 @@ export interface RouteRequest {
    * must finish DONE with this error (the resource is then not created/changed).
    */
   readonly operationFault?: ApiError;
+  /** Request headers, names lower-cased (the IAP tunnel reads the caller from `authorization`). */
+  readonly headers?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RouteResult {
@@ -154,6 +156,12 @@ export interface EmulatorServices {
   secretVersionForGuest(secretName: string, member: string): number | undefined;
   /** Compute instance lookup, for the IAP module (a tunnel policy needs an existing instance). */
   instanceExists(project: string, zone: string, instance: string): boolean;
+  /**
+   * One session with whatever listens on `port` of the instance's loopback (the guest simulator's
+   * gateway): request frames in, the frames the listener sent back out. Rejects with an ApiError when
+   * nothing listens there. For the IAP tunnel module.
+   */
+  guestLoopbackSession(project: string, zone: string, instance: string, port: number, frames: readonly unknown[]): Promise<unknown[]>;
 }
 
 export interface EmulatorClock {

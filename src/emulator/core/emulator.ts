@@ -76,6 +76,11 @@ function composeServices(modules: () => readonly ServiceModule[]): EmulatorServi
     readSecretForGuest: (secret, member) => first('readSecretForGuest')?.readSecretForGuest?.(secret, member),
     secretVersionForGuest: (secret, member) => first('secretVersionForGuest')?.secretVersionForGuest?.(secret, member),
     instanceExists: (project, zone, instance) => first('instanceExists')?.instanceExists?.(project, zone, instance) ?? false,
+    guestLoopbackSession: async (project, zone, instance, port, frames) => {
+      const owner = first('guestLoopbackSession');
+      if (!owner?.guestLoopbackSession) throw new ApiError(503, 'UNAVAILABLE', 'no guest simulator in this emulator', 'unavailable');
+      return owner.guestLoopbackSession(project, zone, instance, port, frames);
+    },
   };
 }
 

@@ -86,7 +86,15 @@ function resourceOfPath(path: string): string {
   }
 }
 
-async function answer(parts: PipelineParts, route: Route, params: Record<string, string>, query: URLSearchParams, rawBody: string, path: string): Promise<RouteResult> {
+async function answer(
+  parts: PipelineParts,
+  route: Route,
+  params: Record<string, string>,
+  query: URLSearchParams,
+  rawBody: string,
+  path: string,
+  headers: Readonly<Record<string, string | undefined>> = {},
+): Promise<RouteResult> {
   const body = parseJson(rawBody);
   if (route.bodyType) validateBody(route.bodyType, body ?? {}, route.bodyName);
   route.validate?.(body);
@@ -106,6 +114,7 @@ async function answer(parts: PipelineParts, route: Route, params: Record<string,
     query,
     body,
     methodId: route.id,
+    headers,
     ...(decision.operationFault ? { operationFault: decision.operationFault } : {}),
   });
 }
@@ -141,7 +150,8 @@ async function handle(parts: PipelineParts, req: IncomingMessage, res: ServerRes
       throw new ApiError(404, 'NOT_FOUND', `The requested URL ${path} was not found on this server.`, 'notFound');
     }
     parts.calls.record(match.route.id);
-    const result = await answer(parts, match.route, match.params, url.searchParams, rawBody, path);
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+    const result = await answer(parts, match.route, match.params, url.searchParams, rawBody, path, headers);
     send(res, result.status ?? 200, result.body);
   } catch (error) {
     if (res.headersSent) {

@@ -13,13 +13,20 @@
  * check fails; `{ instance: "projects/p/zones/z/instances/i", heartbeat: "stop" | "resume" }` silences
  * or resumes one guest's heartbeat (the VM keeps running, and a reboot does not help: a broken agent);
  * `heartbeat: "hang"` hangs the guest until its next boot (a reset, or a stop and start, recovers it).
+ *
+ * Channels (channels.ts, gateway.ts): the running gateway answers sessions on loopback port 18789 (the
+ * IAP tunnel's target), reports the runtime profile's channels as guest attribute `channels`, and runs
+ * WhatsApp/Signal QR pairing; `{ instance, link: "whatsapp" | "signal" }` is the phone scanning the QR.
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, HEARTBEAT_INTERVAL_SECONDS, METADATA, type GuestHealth } from '../../domain/guest-contract.js';
+import { GATEWAY_PORT } from '../../domain/openclaw-config.js';
 import { ApiError, type AdminRoute, type ServiceContext } from '../core/contract.js';
 import type { GuestHooks } from '../services/compute/env.js';
 import { metadataFlag, metadataValue } from '../services/compute/instance-metadata.js';
 import type { InstanceRecord } from '../services/compute/state.js';
 import { writeLine, writeRaw } from './serial-console.js';
+import { createChannelModel, isChannelKind } from './channels.js';
+import { gatewaySession } from './gateway.js';
 
 export interface GuestOptions {
   /** Emulated ms between heartbeats. Default 30 s (the guest contract's). */
@@ -66,6 +73,8 @@ export interface GuestSimulator extends GuestHooks {
   reset(instance: InstanceRecord): void;
   /** Forgets every running guest (emulator reset). */
   clear(): void;
+  /** A client session with what listens on the guest's loopback `port` (its OpenClaw gateway). */
+  loopbackSession(i: InstanceRecord, port: number, frames: readonly unknown[]): Promise<unknown[]>;
 }
 
 export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, options: GuestOptions = {}): GuestSimulator {
@@ -83,6 +92,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
   let failingVersions = new Set(options.failingVersions ?? []);
   const runs = new Map<string, Run>();
   let closed = false;
+  const channels = createChannelModel(ctx);
 
   const keyOf = (i: InstanceRecord) => `projects/${i.project}/zones/${i.zone}/instances/${i.name}`;
 
@@ -125,6 +135,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.heartbeat}`] = String(Math.floor(Date.now() / 1000));
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.health}`] = health;
         if (i.guest.version) i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.version}`] = i.guest.version;
+        channels.publish(i);
         log(i, HEARTBEAT, `heartbeat version=${i.guest.version ?? 'none'} health=${health}`);
       } else if (!run.announcedDisabled) {
         run.announcedDisabled = true;
@@ -167,6 +178,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
         const payload = ctx.services.readSecretForGuest(name, member);
         if (payload === undefined) script(i, `secret ${name} has no version yet; skipped (set it with planes secrets set, then restart the agent)`);
         else script(i, `secret ${name}: fetched`);
+        if (payload !== undefined) channels.secretLoaded(i, name, payload);
         const version = payload === undefined ? undefined : ctx.services.secretVersionForGuest(name, member);
         if (version !== undefined) i.guest.secretVersions = { ...i.guest.secretVersions, [name]: version };
         return i;
@@ -281,6 +293,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     const run = runs.get(key);
     if (run) run.cancelled = true;
     runs.delete(key);
+    channels.stopped(i);
     if (i.guest.phase !== 'off') writeRaw(i.serial, `[  ${why}] reboot: Power down`);
     i.guest.phase = 'off';
     // A hang lives in the running kernel: the next boot starts clean.
@@ -288,15 +301,42 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     ctx.markDirty();
   }
 
+  function instanceFrom(path: unknown): InstanceRecord {
+    const m = typeof path === 'string' ? /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(path) : null;
+    if (!m) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: instance must be projects/<p>/zones/<z>/instances/<i>', 'invalid');
+    const i = lookup(m[1]!, m[2]!, m[3]!);
+    if (!i) throw new ApiError(404, 'NOT_FOUND', `guest: no instance ${String(path)}`, 'notFound');
+    return i;
+  }
+
+  /** The gateway listens while the guest runs it and is not hung; otherwise the port refuses. */
+  async function loopbackSession(i: InstanceRecord, port: number, frames: readonly unknown[]): Promise<unknown[]> {
+    const up = (): InstanceRecord | undefined => {
+      const run = runs.get(keyOf(i));
+      const now = run ? current(run) : undefined;
+      return now && now.guest.phase === 'running' && !now.guest.hung ? now : undefined;
+    };
+    if (port !== GATEWAY_PORT || !up()) {
+      throw new ApiError(502, 'UNAVAILABLE', `channel 2: open failed: connect failed: Connection refused (127.0.0.1:${port} on ${i.name})`, 'unavailable');
+    }
+    return gatewaySession({ channels, live: up }, frames);
+  }
+
   function control(body: unknown): unknown {
-    const b = (body ?? {}) as { failingVersions?: unknown; instance?: unknown; heartbeat?: unknown };
-    const known = new Set(['failingVersions', 'instance', 'heartbeat']);
+    const b = (body ?? {}) as { failingVersions?: unknown; instance?: unknown; heartbeat?: unknown; link?: unknown };
+    const known = new Set(['failingVersions', 'instance', 'heartbeat', 'link']);
     for (const k of Object.keys(b)) if (!known.has(k)) throw new ApiError(400, 'INVALID_ARGUMENT', `guest: unknown field ${k}`, 'invalid');
     if (b.failingVersions !== undefined) {
       if (!Array.isArray(b.failingVersions) || b.failingVersions.some((v) => typeof v !== 'string')) {
         throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: failingVersions must be a list of version strings', 'invalid');
       }
       failingVersions = new Set(b.failingVersions as string[]);
+    }
+    if (b.link !== undefined) {
+      // The owner's phone scanned the pairing QR the guest is showing.
+      if (!isChannelKind(b.link) || b.heartbeat !== undefined) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: link must be "whatsapp" or "signal", with instance and no heartbeat', 'invalid');
+      channels.link(instanceFrom(b.instance), b.link);
+      return { failingVersions: [...failingVersions].sort() };
     }
     if (b.instance !== undefined || b.heartbeat !== undefined) {
       const m = typeof b.instance === 'string' ? /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(b.instance) : null;
@@ -341,7 +381,9 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     clear() {
       for (const run of runs.values()) run.cancelled = true;
       runs.clear();
+      channels.clear();
     },
+    loopbackSession,
     close() {
       closed = true;
       this.clear();

@@ -11,6 +11,7 @@
 import type { InventoryResource, Route, RouteRequest, ServiceContext, ServiceFactory, ServiceModule } from '../core/contract.js';
 import { notFound } from './api-errors.js';
 import { inventoryPolicy, policyRoutes, type PolicyRules, type StoredPolicy } from './iam-policy.js';
+import { tunnelRoutes } from './iap-tunnel.js';
 import { resolveProjectId } from './project-number.js';
 
 const TUNNEL_INSTANCE_POLICY: PolicyRules = {
@@ -78,6 +79,13 @@ export const createIapService: ServiceFactory = (ctx: ServiceContext): ServiceMo
       },
     },
     ctx,
+  );
+  routes.push(
+    ...tunnelRoutes(
+      ctx,
+      (t) => (exists(t) ? policies.get(keyOf(t))?.policy : undefined),
+      (segment) => resolveProjectId(segment, [...policies.values()].map((p) => p.project)) ?? segment,
+    ),
   );
 
   return {

@@ -74,8 +74,8 @@ export class E2EStack {
     this.worker = undefined;
   }
 
-  async cli(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
-    const r = await runCli(args, this.env(), options.timeoutMs, options.input);
+  async cli(args: readonly string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+    const r = await runCli(args, { ...this.env(), ...options.env }, options.timeoutMs, options.input);
     this.cliOutputs.push(r.stdout, r.stderr);
     return r;
   }

@@ -5,7 +5,7 @@
  * type catalog. Method ids are `compute.<collection>.<method>` (e.g. compute.instances.insert,
  * compute.zoneOperations.wait).
  */
-import type { ServiceContext, ServiceFactory, ServiceModule } from '../../core/contract.js';
+import { ApiError, type ServiceContext, type ServiceFactory, type ServiceModule } from '../../core/contract.js';
 import { createGuestSimulator, type GuestOptions } from '../../guest/simulator.js';
 import { Capacity, type CapacityQuotas } from './capacity.js';
 import { diskKind } from './disks.js';
@@ -74,6 +74,11 @@ export function computeService(options: ComputeOptions = {}): ServiceFactory {
       adminRoutes: () => guest.adminRoutes(),
       inventory: () => kinds.flatMap((k) => k.inventory()),
       instanceExists: (project, zone, instance) => find(project, zone, instance) !== undefined,
+      async guestLoopbackSession(project, zone, instance, port, frames) {
+        const i = find(project, zone, instance);
+        if (!i) throw new ApiError(404, 'NOT_FOUND', `The resource 'projects/${project}/zones/${zone}/instances/${instance}' was not found`, 'notFound');
+        return guest.loopbackSession(i, port, frames);
+      },
       snapshot: () => state.snapshot(),
       restore(saved: unknown) {
         guest.clear();

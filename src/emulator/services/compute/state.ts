@@ -162,6 +162,8 @@ export interface GuestRecord {
   hung?: boolean;
   /** Secret name → the version number the guest loaded at its last boot (numbers only, never a value). */
   secretVersions?: Record<string, number>;
+  /** Messaging channels whose phone link the agent holds (WhatsApp, Signal), as OpenClaw keeps it on disk. */
+  linkedChannels?: string[];
 }
 
 export interface SerialRecord {
