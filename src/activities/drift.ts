@@ -16,7 +16,7 @@ import { asActivity } from './failure.js';
 import { TUNNEL_ACCESSOR, SSH_ONLY } from './iap.js';
 import { OS_LOGIN } from './instances.js';
 import { AGENT_SUBNET_CIDR, firewallDifferences, planeDescription, planeFirewallRules } from './network.js';
-import { SECRET_ACCESSOR, SECRET_VERSION_ADDER } from './secrets.js';
+import { SECRET_ACCESSOR, SECRET_VERSION_ADDER, agentSecretBindings } from './secrets.js';
 import { SERVICE_ACCOUNT_USER } from './service-accounts.js';
 
 export interface AgentInspection {
@@ -38,11 +38,14 @@ const membersWith = (policy: Policy | undefined, role: string): string[] =>
   (policy?.bindings ?? []).filter((b: Binding) => b.role === role).flatMap((b) => b.members ?? []).sort();
 
 /** `expected` must hold `role` on the resource, and nobody else (design §4: grants per person, only theirs). */
-function grantDrift(agent: string, resource: string, policy: Policy | undefined, role: string, expected: string): DriftItem[] {
+function grantDrift(agent: string, resource: string, policy: Policy | undefined, role: string, expected: string | readonly string[]): DriftItem[] {
   const holders = membersWith(policy, role);
+  const wanted: readonly string[] = typeof expected === 'string' ? [expected] : expected;
   const out: DriftItem[] = [];
-  if (!holders.includes(expected)) out.push({ agent, resource, kind: 'grant', detail: `${role} missing for ${expected}`, repairable: true });
-  const others = holders.filter((m) => m !== expected);
+  for (const member of wanted) {
+    if (!holders.includes(member)) out.push({ agent, resource, kind: 'grant', detail: `${role} missing for ${member}`, repairable: true });
+  }
+  const others = holders.filter((m) => !wanted.includes(m));
   if (others.length > 0) {
     // Reconcile only adds what is missing; removing someone's access is a person's decision.
     out.push({ agent, resource, kind: 'grant', detail: `${role} also held by ${others.join(', ')}`, repairable: false });
@@ -114,7 +117,7 @@ export function driftActivities(clients: GcpClients) {
       out.push(...grantDrift(agent, saWhat, policy, SERVICE_ACCOUNT_USER, owner));
     }
 
-    // 2. secrets, each readable by the agent's account only, versions added by the owner only.
+    // 2. secrets, with exactly the bindings ensureAgentSecrets writes (agentSecretBindings).
     const labels = agentLabels(plane, agent, t.agent.owner);
     for (const key of AGENT_SECRET_KEYS) {
       const what = `secret ${n.secretId(key)}`;
@@ -129,10 +132,10 @@ export function driftActivities(clients: GcpClients) {
       }
       const [policy] = await clients.secrets.getIamPolicy({ resource: n.secretName(key) });
       // ensureAgentSecrets writes this policy exactly, so extra holders are repaired too.
-      for (const d of [
-        ...grantDrift(agent, what, policy as Policy, SECRET_ACCESSOR, `serviceAccount:${n.serviceAccountEmail}`),
-        ...grantDrift(agent, what, policy as Policy, SECRET_VERSION_ADDER, owner),
-      ]) out.push({ ...d, repairable: true });
+      const bindings = agentSecretBindings(key, n.serviceAccountEmail, t.agent.owner);
+      const roles = [SECRET_ACCESSOR, SECRET_VERSION_ADDER];
+      const drift = roles.flatMap((role) => grantDrift(agent, what, policy as Policy, role, bindings.find((b) => b.role === role)?.members ?? []));
+      for (const d of drift) out.push({ ...d, repairable: true });
     }
 
     // 4. the VM: there, ours, running when it should, no external IP; 5. the owner's grants on it.

@@ -5,7 +5,7 @@
 import type { GcpClients } from '../../../src/gcp/clients.js';
 import { membersOf, type Policy } from '../../../src/gcp/iam-policy.js';
 import { agentResourceNames, agentResourcePaths, iapTunnelInstanceResource, planeResourcePaths } from '../../../src/domain/resource-names.js';
-import { AGENT_SECRET_KEYS } from '../../../src/domain/specs.js';
+import { AGENT_SECRET_KEYS, GENERATED_SECRET_KEYS } from '../../../src/domain/specs.js';
 import type { AgentName, OwnerEmail, PlaneName, ProjectId, Zone } from '../../../src/domain/names.js';
 
 export interface AgentFixture {
@@ -64,9 +64,10 @@ export function expectedAgentGrants(plane: PlaneFixture, agent: AgentFixture): R
   const n = agentResourceNames(plane.project, plane.name, agent.name);
   const grants: Record<string, string[]> = {};
   for (const key of AGENT_SECRET_KEYS) {
+    // The owner reads the generated gateway token (to reach their own gateway) and writes the keys they provide.
     grants[`secret ${key}`] = [
       `roles/secretmanager.secretAccessor serviceAccount:${n.serviceAccountEmail}`,
-      `roles/secretmanager.secretVersionAdder user:${agent.owner}`,
+      GENERATED_SECRET_KEYS.includes(key) ? `roles/secretmanager.secretAccessor user:${agent.owner}` : `roles/secretmanager.secretVersionAdder user:${agent.owner}`,
     ].sort();
   }
   grants.instance = [`roles/compute.osLogin user:${agent.owner}`];
