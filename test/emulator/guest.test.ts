@@ -147,7 +147,7 @@ describe('an agent VM', () => {
 
   it('reports a version told to fail its health check as failing', async () => {
     const control = await fetch(`${emulator.url}/__emulator/guest`, { method: 'POST', body: JSON.stringify({ failingVersions: [BAD] }) });
-    expect(await control.json()).toEqual({ failingVersions: [BAD] });
+    expect(await control.json()).toEqual({ failingVersions: [BAD], stateMigratingVersions: [] });
     const [vm] = await gcp.instances.get(ref('agent-alpha'));
     const items = (vm.metadata?.items ?? []).map(({ key, value }) => ({ key: key!, value: key === METADATA.agentVersion ? BAD : value! }));
     await done(gcp, PROJECT, (await gcp.instances.setMetadata({ ...ref('agent-alpha'), metadataResource: { fingerprint: vm.metadata!.fingerprint!, items } }))[0]);

@@ -13,6 +13,9 @@
  * check fails; `{ instance: "projects/p/zones/z/instances/i", heartbeat: "stop" | "resume" }` silences
  * or resumes one guest's heartbeat (the VM keeps running, and a reboot does not help: a broken agent);
  * `heartbeat: "hang"` hangs the guest until its next boot (a reset, or a stop and start, recovers it).
+ * `{ stateMigratingVersions: [...] }` replaces the versions that migrate OpenClaw's on-disk state on
+ * their first start (state-format.ts): the heartbeat publishes the state's format (`state-format`), it
+ * stays migrated when an older version starts again, and a snapshot taken before keeps the old format.
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, HEARTBEAT_INTERVAL_SECONDS, METADATA, type GuestHealth } from '../../domain/guest-contract.js';
 import { ApiError, type AdminRoute, type ServiceContext } from '../core/contract.js';
@@ -20,6 +23,7 @@ import type { GuestHooks } from '../services/compute/env.js';
 import { metadataFlag, metadataValue } from '../services/compute/instance-metadata.js';
 import type { InstanceRecord } from '../services/compute/state.js';
 import { writeLine, writeRaw } from './serial-console.js';
+import { StateFormats } from './state-format.js';
 
 export interface GuestOptions {
   /** Emulated ms between heartbeats. Default 30 s (the guest contract's). */
@@ -41,6 +45,8 @@ export interface GuestOptions {
   readonly secretDeadlineMs?: number;
   /** Versions whose health check fails. */
   readonly failingVersions?: readonly string[];
+  /** Versions that migrate OpenClaw's on-disk state when their gateway first starts (state-format.ts). */
+  readonly stateMigratingVersions?: readonly string[];
 }
 
 const NODE_VERSION = '24.21.0';
@@ -81,6 +87,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     secretDeadlineMs: options.secretDeadlineMs ?? 600_000,
   };
   let failingVersions = new Set(options.failingVersions ?? []);
+  const stateFormats = new StateFormats(options.stateMigratingVersions);
   const runs = new Map<string, Run>();
   let closed = false;
 
@@ -125,6 +132,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.heartbeat}`] = String(Math.floor(Date.now() / 1000));
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.health}`] = health;
         if (i.guest.version) i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.version}`] = i.guest.version;
+        if (i.guest.stateFormat) i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.stateFormat}`] = i.guest.stateFormat;
         log(i, HEARTBEAT, `heartbeat version=${i.guest.version ?? 'none'} health=${health}`);
       } else if (!run.announcedDisabled) {
         run.announcedDisabled = true;
@@ -187,6 +195,11 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     const after = await pause(run, task, o.gatewayStartMs);
     if (!after) return undefined;
     after.guest.version = version;
+    const stateFormat = stateFormats.afterStart(after.guest.stateFormat, version);
+    if (after.guest.stateFormat && stateFormat !== after.guest.stateFormat) {
+      script(after, `OpenClaw ${version} migrated its state directory (format ${after.guest.stateFormat} -> ${stateFormat})`);
+    }
+    after.guest.stateFormat = stateFormat;
     setPhase(after, 'running');
     const health = healthOf(after);
     after.guest.health = health;
@@ -289,8 +302,8 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
   }
 
   function control(body: unknown): unknown {
-    const b = (body ?? {}) as { failingVersions?: unknown; instance?: unknown; heartbeat?: unknown };
-    const known = new Set(['failingVersions', 'instance', 'heartbeat']);
+    const b = (body ?? {}) as { failingVersions?: unknown; stateMigratingVersions?: unknown; instance?: unknown; heartbeat?: unknown };
+    const known = new Set(['failingVersions', 'stateMigratingVersions', 'instance', 'heartbeat']);
     for (const k of Object.keys(b)) if (!known.has(k)) throw new ApiError(400, 'INVALID_ARGUMENT', `guest: unknown field ${k}`, 'invalid');
     if (b.failingVersions !== undefined) {
       if (!Array.isArray(b.failingVersions) || b.failingVersions.some((v) => typeof v !== 'string')) {
@@ -298,6 +311,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       }
       failingVersions = new Set(b.failingVersions as string[]);
     }
+    if (b.stateMigratingVersions !== undefined) stateFormats.replace(b.stateMigratingVersions);
     if (b.instance !== undefined || b.heartbeat !== undefined) {
       const m = typeof b.instance === 'string' ? /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(b.instance) : null;
       if (!m) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: instance must be projects/<p>/zones/<z>/instances/<i>', 'invalid');
@@ -316,7 +330,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       }
       ctx.markDirty();
     }
-    return { failingVersions: [...failingVersions].sort() };
+    return { failingVersions: [...failingVersions].sort(), stateMigratingVersions: stateFormats.versions() };
   }
 
   return {
@@ -336,7 +350,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     },
     adminRoutes: () => [
       { method: 'POST', path: '/guest', handle: (req) => ({ body: control(req.body) }) },
-      { method: 'GET', path: '/guest', handle: () => ({ body: { failingVersions: [...failingVersions].sort() } }) },
+      { method: 'GET', path: '/guest', handle: () => ({ body: { failingVersions: [...failingVersions].sort(), stateMigratingVersions: stateFormats.versions() } }) },
     ],
     clear() {
       for (const run of runs.values()) run.cancelled = true;
