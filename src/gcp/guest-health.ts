@@ -17,6 +17,8 @@ export interface GuestReport {
   readonly heartbeatAt?: number;
   readonly version?: string;
   readonly health?: GuestHealth;
+  /** The format of OpenClaw's on-disk state as of the gateway's last start (an opaque marker). */
+  readonly stateFormat?: string;
 }
 
 export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Promise<GuestReport> {
@@ -31,6 +33,8 @@ export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Pr
     if (version) report.version = version;
     const health = value(GUEST_ATTRIBUTES.health);
     if (health) report.health = health as GuestHealth;
+    const stateFormat = value(GUEST_ATTRIBUTES.stateFormat);
+    if (stateFormat) report.stateFormat = stateFormat;
     return report;
   } catch (error) {
     // Nothing published yet (or no instance) reads as 404.
