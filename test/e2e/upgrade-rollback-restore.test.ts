@@ -129,7 +129,7 @@ describe('rollback of a halted upgrade, by what the new version did to the state
       expect(after[a], a).toEqual(before[a]);
     }
     await expectAllReadyOn(OLD);
-  }, 120_000);
+  }, 180_000);
 
   it('only sets the old version back when the failed version left the state as it was', async () => {
     const before = await vms();
