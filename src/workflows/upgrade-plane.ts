@@ -3,7 +3,7 @@
  * started by the plane entity, which owns the counter and refuses a second concurrent upgrade):
  *   for the canary, then each wave (planUpgrade: name order, canary N, then waves of maxUnavailable),
  *   at most maxUnavailable agents at a time:
- *     1. snapshot the agent's boot disk (before anything touches it)
+ *     1. read the agent's state format, snapshot its boot disk (before anything touches it)
  *     2. set its version in instance metadata (the guest's version follower installs it in place)
  *     3. wait until its heartbeat reports the new version and healthy, within the health timeout
  *   after each stage, tell the plane which agents now run the new version.
