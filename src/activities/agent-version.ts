@@ -1,7 +1,9 @@
 /**
  * What a rolling upgrade does to one agent: snapshot its boot disk (deterministic name per upgrade,
  * labelled as ours), change the version in its instance metadata (the guest's version follower installs
- * it in place), and wait until its heartbeat reports that version and healthy.
+ * it in place), and wait until its heartbeat reports that version and healthy. Also the state-format
+ * marker its guest publishes, read before the upgrade and at rollback to tell whether the new version
+ * migrated the agent's on-disk state.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
@@ -78,6 +80,14 @@ export function agentVersionActivities(clients: GcpClients, timing: PollTiming) 
           }
         }
       });
+    },
+
+    /**
+     * The format of the agent's OpenClaw state as its guest last published it (guest-contract.ts), or
+     * null when it publishes none (a guest from before the marker, or no heartbeat yet). A read only.
+     */
+    async readAgentStateFormat(t: AgentTarget): Promise<string | null> {
+      return asActivity(async () => (await readGuestReport(clients, where(t))).stateFormat ?? null);
     },
 
     /**

@@ -37,6 +37,12 @@ export const GUEST_ATTRIBUTES = {
   channels: 'channels',
   /** JSON ReportedSpend: tokens and estimated USD spent this month. */
   spend: 'spend',
+  /**
+   * The format of OpenClaw's on-disk state (config, sessions stores) as of the gateway's last start:
+   * an opaque marker that changes when a version migrates the state. An upgrade compares it before and
+   * after to decide whether rolling back needs the pre-upgrade snapshot or only the old version.
+   */
+  stateFormat: 'state-format',
 } as const;
 
 export type GuestHealth = 'ok' | 'failing' | 'starting';

@@ -8,7 +8,7 @@
  * written `$name` or `\${...}`.
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, METADATA } from './guest-contract.js';
-import { GUEST_PATHS, GUEST_PROGRAMS, GUEST_UNITS, METADATA_SERVER } from './guest-layout.js';
+import { GUEST_PATHS, GUEST_PROGRAMS, GUEST_UNITS, METADATA_SERVER, OPENCLAW_STATE_DIR } from './guest-layout.js';
 import { GATEWAY_PORT } from './openclaw-config.js';
 
 export interface GuestProgram {
@@ -129,14 +129,28 @@ ${SET_FILE_FUNCTION}
 readonly PHASE_FILE='${GUEST_PATHS.phaseFile}'
 readonly HEALTH_URL='${HEALTH_URL}'
 readonly GATEWAY_UNIT='${GUEST_UNITS.gateway}'
+readonly STATE_DIR='${OPENCLAW_STATE_DIR}'
+readonly STATE_FORMAT_FILE='${GUEST_PATHS.stateFormatFile}'
 # A cold start on a small VM loads the gateway's plugins for well over a minute.
 readonly WAIT_SECONDS=300
+
+# The state format the heartbeat publishes: a digest of the state directory's layout (entry names and
+# types two levels deep, not their contents; workspace, logs, backups and temporary files left out). A
+# version that migrates its stores on start (sessions into a database, a new directory scheme) changes
+# it; new sessions and messages do not. An upgrade compares it to choose how to roll back.
+record_state_format() {
+  local format
+  format=$(find "$STATE_DIR" -mindepth 1 -maxdepth 2 \\( -path "$STATE_DIR/workspace" -o -path "$STATE_DIR/logs" \\
+    -o -name '*.bak*' -o -name '*.tmp' -o -name '*.lock' \\) -prune -o -printf '%P %y\\n' | LC_ALL=C sort | sha256sum) || return 0
+  set_file "$STATE_FORMAT_FILE" "\${format:0:16}"
+}
 
 mkdir -p -- '${GUEST_PATHS.run}'
 set_file "$PHASE_FILE" starting
 log "restarting the OpenClaw gateway"
-# From here on the heartbeat reports the real health check, whatever happens.
-trap 'set_file "$PHASE_FILE" running' EXIT
+# From here on the heartbeat reports the real health check and the state as this start left it,
+# whatever happens.
+trap 'record_state_format; set_file "$PHASE_FILE" running' EXIT
 systemctl reset-failed "$GATEWAY_UNIT" 2>/dev/null || true
 systemctl restart "$GATEWAY_UNIT"
 deadline=$((SECONDS + WAIT_SECONDS))
@@ -156,7 +170,7 @@ function heartbeat(): GuestProgram {
   const key = GUEST_ATTRIBUTES;
   return program(
     GUEST_PROGRAMS.heartbeat,
-    `Publishes one heartbeat as guest attributes (namespace ${GUEST_NAMESPACE}): ${key.health}, ${key.version}, then ${key.heartbeat}.`,
+    `Publishes one heartbeat as guest attributes (namespace ${GUEST_NAMESPACE}): ${key.health}, ${key.version}, ${key.stateFormat}, then ${key.heartbeat}.`,
     `
 set -uo pipefail
 
@@ -164,6 +178,7 @@ readonly ATTRIBUTES_URL='${METADATA_SERVER}/instance/guest-attributes/${GUEST_NA
 readonly HEALTH_URL='${HEALTH_URL}'
 readonly PHASE_FILE='${GUEST_PATHS.phaseFile}'
 readonly VERSION_FILE='${GUEST_PATHS.versionFile}'
+readonly STATE_FORMAT_FILE='${GUEST_PATHS.stateFormatFile}'
 # RuntimeDirectory= of the unit; survives between runs.
 readonly LAST_HEALTH_FILE="\${RUNTIME_DIRECTORY:-/run/agents-plane-heartbeat}/last-health"
 
@@ -185,6 +200,9 @@ esac
 
 version=''
 if [[ -r $VERSION_FILE ]]; then version=$(<"$VERSION_FILE"); fi
+# Recorded by the gateway restart (this unit's dynamic user cannot read OpenClaw's state itself).
+state_format=''
+if [[ -r $STATE_FORMAT_FILE ]]; then state_format=$(<"$STATE_FORMAT_FILE"); fi
 
 # Only changes reach the serial console; a line every interval would drown everything else.
 last=''
@@ -197,6 +215,7 @@ fi
 status=0
 publish '${key.health}' "$health" || status=1
 if [[ -n $version ]]; then publish '${key.version}' "$version" || status=1; fi
+if [[ -n $state_format ]]; then publish '${key.stateFormat}' "$state_format" || status=1; fi
 # Last, so a fresh heartbeat implies the other two are fresh as well.
 publish '${key.heartbeat}' "$(date +%s)" || status=1
 exit "$status"

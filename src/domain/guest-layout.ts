@@ -29,6 +29,8 @@ export const GUEST_PATHS = {
   phaseFile: '/run/agents-plane/phase',
   /** The version `openclaw --version` reported for the current install. */
   versionFile: '/run/agents-plane/openclaw-version',
+  /** The state-format marker (guest-contract.ts) recorded after each gateway start, for the heartbeat. */
+  stateFormatFile: '/run/agents-plane/state-format',
   /** Serialises installs between the startup script and the version follower. */
   installLock: '/run/agents-plane/install.lock',
   /** npm's cache and HOME for installs. */

@@ -20,6 +20,8 @@ export interface GuestReport {
   readonly health?: GuestHealth;
   /** Per channel of the agent's runtime profile, as the guest reports it (absent: none reported). */
   readonly channels?: Partial<Record<ChannelKind, ChannelState>>;
+  /** The format of OpenClaw's on-disk state as of the gateway's last start (an opaque marker). */
+  readonly stateFormat?: string;
 }
 
 const CHANNEL_STATES: readonly ChannelState[] = ['unconfigured', 'pairing', 'connected', 'failed'];
@@ -56,6 +58,8 @@ export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Pr
     if (health) report.health = health as GuestHealth;
     const channels = parseGuestChannels(value(GUEST_ATTRIBUTES.channels));
     if (channels) report.channels = channels;
+    const stateFormat = value(GUEST_ATTRIBUTES.stateFormat);
+    if (stateFormat) report.stateFormat = stateFormat;
     return report;
   } catch (error) {
     // Nothing published yet (or no instance) reads as 404.

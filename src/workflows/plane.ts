@@ -298,7 +298,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     activeUpgrade = workflowId;
     const child = await startChild(upgradePlane, {
       workflowId,
-      args: [{ plane: spec, upgradeNumber: upgrades, ...request, agents }],
+      args: [{ plane: spec, upgradeNumber: upgrades, ...request, agents, bootTimeoutMs: input.settings.bootTimeoutMs }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
         { key: PLANE_NAME, value: spec.name },

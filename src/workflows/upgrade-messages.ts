@@ -49,12 +49,29 @@ export interface UnavailableInterval {
   readonly to?: number;
 }
 
+/**
+ * How a touched agent is (being) rolled back: `metadata` sets its previous version back in instance
+ * metadata (in place, nothing lost); `restore` rebuilds its VM from the pre-upgrade snapshot, because
+ * the new version changed its on-disk state (the old version cannot be trusted with migrated state).
+ */
+export interface AgentRollback {
+  readonly kind: 'metadata' | 'restore';
+  /** Why this kind, e.g. "state format unchanged", "state format changed (a -> b)". */
+  readonly reason: string;
+  /** restore: the restore workflow, and the safety snapshot it kept of the migrated disk. */
+  readonly restoreWorkflowId?: string;
+  readonly safetySnapshot?: string;
+}
+
 export interface AgentUpgradeProgress {
   readonly name: string;
   readonly fromVersion: string;
   readonly state: AgentUpgradeState;
   /** The pre-upgrade snapshot of its boot disk. */
   readonly snapshot?: string;
+  /** The state format its guest published just before the upgrade (absent: none published). */
+  readonly stateFormat?: string;
+  readonly rollback?: AgentRollback;
   readonly unavailable: readonly UnavailableInterval[];
   readonly error?: { readonly type: string; readonly message: string };
 }

@@ -3,14 +3,17 @@
  * started by the plane entity, which owns the counter and refuses a second concurrent upgrade):
  *   for the canary, then each wave (planUpgrade: name order, canary N, then waves of maxUnavailable),
  *   at most maxUnavailable agents at a time:
- *     1. snapshot the agent's boot disk (before anything touches it)
+ *     1. read the agent's state format, snapshot its boot disk (before anything touches it)
  *     2. set its version in instance metadata (the guest's version follower installs it in place)
  *     3. wait until its heartbeat reports the new version and healthy, within the health timeout
  *   after each stage, tell the plane which agents now run the new version.
  * A failure (or `abort`) halts the rollout and rolls every touched agent back to its previous version,
  * newest first, again at most maxUnavailable at a time; the workflow then fails with UPGRADE_HALTED
- * (or UPGRADE_ABORTED). Snapshots are taken but not restored on rollback: restoring means recreating
- * the boot disk, which is not built yet; they stay for a manual restore.
+ * (or UPGRADE_ABORTED). Each agent's state format (guest-contract.ts) is read before its snapshot; at
+ * rollback an agent whose state format changed (the new version migrated its on-disk state) is restored
+ * from its pre-upgrade snapshot, the others only get their previous version back in metadata
+ * (upgrade-rollback.ts). Upgrades started before this (no 'rollback-restores-state' patch marker in
+ * their history) keep the metadata-only rollback.
  * `pause` takes effect before the next group of agents (the running group finishes); `resume` continues.
  */
 import {
@@ -19,6 +22,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -28,7 +32,7 @@ import type { AgentVersion } from '../domain/names.js';
 import { batches, planUpgrade } from '../domain/upgrade-spec.js';
 import { planeWorkflowId } from '../domain/workflow-ids.js';
 import { OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
-import { boot, compute } from './activity-policies.js';
+import { api, boot, compute } from './activity-policies.js';
 import { describeFailure } from './saga.js';
 import {
   abortUpgradeUpdate,
@@ -39,6 +43,7 @@ import {
   type UpgradeReport,
 } from './upgrade-messages.js';
 import { UpgradeTracker } from './upgrade-tracker.js';
+import { chooseRollback, restorePreUpgradeSnapshot } from './upgrade-rollback.js';
 
 export interface UpgradePlaneInput {
   readonly plane: PlaneSpec;
@@ -50,6 +55,8 @@ export interface UpgradePlaneInput {
   readonly healthTimeoutMs: number;
   /** The agents to upgrade, as the roster had them when the upgrade started. */
   readonly agents: readonly AgentSpec[];
+  /** How long a VM rebuilt from its pre-upgrade snapshot may take to boot healthy (default: the health timeout). */
+  readonly bootTimeoutMs?: number;
 }
 
 async function report(plane: PlaneSpec, body: UpgradeReport): Promise<void> {
@@ -73,6 +80,10 @@ export async function upgradePlane(input: UpgradePlaneInput): Promise<UpgradePro
   let paused = false;
   let aborted = false;
   let finished = false;
+  // Histories recorded before rollbacks could restore state replay without it (and without the reads).
+  const restoresState = patched('rollback-restores-state');
+  /** Per touched agent: the state format before the upgrade (null: none published) and its snapshot. */
+  const before = new Map<string, { stateFormat: string | null; snapshot: string }>();
 
   const notFinished = () => {
     if (finished) throw ApplicationFailure.nonRetryable('this upgrade has already ended', 'UPGRADE_FINISHED');
@@ -104,10 +115,12 @@ export async function upgradePlane(input: UpgradePlaneInput): Promise<UpgradePro
   async function upgradeOne(agent: AgentSpec): Promise<void> {
     try {
       tracker.agent(agent.name, 'snapshotting');
+      const stateFormat = restoresState ? await api.readAgentStateFormat(target(agent)) : null;
       const snapshot = await compute.snapshotAgentDisk(target(agent), input.upgradeNumber);
+      before.set(agent.name, { stateFormat, snapshot });
       // Registered before the change: a change that fails half-way is rolled back too (idempotent).
       touched.push(agent);
-      tracker.agent(agent.name, 'upgrading', { snapshot });
+      tracker.agent(agent.name, 'upgrading', { snapshot, ...(stateFormat ? { stateFormat } : {}) });
       tracker.unavailableFrom(agent.name, Date.now());
       await compute.setAgentVersion(target(agent), toVersion);
       await boot.waitForAgentVersion(target(agent), toVersion, Date.now() + input.healthTimeoutMs);
@@ -124,7 +137,15 @@ export async function upgradePlane(input: UpgradePlaneInput): Promise<UpgradePro
     tracker.agent(agent.name, 'rolling-back');
     tracker.unavailableFrom(agent.name, Date.now());
     try {
-      await compute.setAgentVersion(target(agent), agent.agentVersion);
+      const was = before.get(agent.name);
+      const rollback = restoresState && was ? await chooseRollback(target(agent), was.stateFormat) : undefined;
+      if (rollback) tracker.agent(agent.name, 'rolling-back', { rollback });
+      if (rollback?.kind === 'restore' && was) {
+        const restored = await restorePreUpgradeSnapshot(target(agent), was.snapshot, input.bootTimeoutMs ?? input.healthTimeoutMs);
+        tracker.agent(agent.name, 'rolling-back', { rollback: { ...rollback, ...restored } });
+      } else {
+        await compute.setAgentVersion(target(agent), agent.agentVersion);
+      }
       await boot.waitForAgentVersion(target(agent), agent.agentVersion, Date.now() + input.healthTimeoutMs);
       tracker.availableAt(agent.name, Date.now());
       tracker.agent(agent.name, 'rolled-back');
@@ -174,9 +195,11 @@ export async function upgradePlane(input: UpgradePlaneInput): Promise<UpgradePro
       versions: touched.map((a) => ({ agent: a.name, version: a.agentVersion })),
       finished: { completed: false, toVersion },
     });
+    const restored = tracker.restoredAgents();
     throw ApplicationFailure.nonRetryable(
       `upgrade to ${toVersion} ${aborted ? 'aborted' : 'halted'}: ${failure.message}; ` +
-        (rolledBack ? `${touched.length} touched agent(s) rolled back to their previous version` : 'some agents could not be rolled back (see progress)'),
+        (rolledBack ? `${touched.length} touched agent(s) rolled back to their previous version` : 'some agents could not be rolled back (see progress)') +
+        (restored.length > 0 ? ` (restored from the pre-upgrade snapshot, the new version had changed their state: ${restored.join(', ')})` : ''),
       aborted ? 'UPGRADE_ABORTED' : 'UPGRADE_HALTED',
     );
   }

@@ -9,6 +9,7 @@ import { OPERATION_STEP } from '../temporal/search-attributes.js';
 import type { OperationState } from './progress.js';
 import {
   upgradeProgressQuery,
+  type AgentRollback,
   type AgentUpgradeProgress,
   type AgentUpgradeState,
   type StageState,
@@ -26,6 +27,8 @@ interface AgentRecord {
   fromVersion: string;
   state: AgentUpgradeState;
   snapshot?: string;
+  stateFormat?: string;
+  rollback?: AgentRollback;
   unavailable: UnavailableInterval[];
   error?: { type: string; message: string };
 }
@@ -89,6 +92,8 @@ export class UpgradeTracker {
         fromVersion: a.fromVersion,
         state: a.state,
         ...(a.snapshot ? { snapshot: a.snapshot } : {}),
+        ...(a.stateFormat ? { stateFormat: a.stateFormat } : {}),
+        ...(a.rollback ? { rollback: { ...a.rollback } } : {}),
         unavailable: a.unavailable.map((i) => ({ ...i })),
         ...(a.error ? { error: a.error } : {}),
       })),
@@ -122,11 +127,17 @@ export class UpgradeTracker {
     this.aborted = true;
   }
 
-  agent(name: string, state: AgentUpgradeState, extra: { snapshot?: string; error?: { type: string; message: string } } = {}): void {
+  agent(
+    name: string,
+    state: AgentUpgradeState,
+    extra: { snapshot?: string; stateFormat?: string; rollback?: AgentRollback; error?: { type: string; message: string } } = {},
+  ): void {
     const a = this.agents.get(name);
     if (!a) return;
     a.state = state;
     if (extra.snapshot) a.snapshot = extra.snapshot;
+    if (extra.stateFormat) a.stateFormat = extra.stateFormat;
+    if (extra.rollback) a.rollback = extra.rollback;
     if (extra.error) a.error = extra.error;
   }
 
@@ -156,6 +167,11 @@ export class UpgradeTracker {
   rollingBack(name: string | undefined): void {
     this.undoing = name;
     if (name) setCurrentDetails(`upgrade-plane: rolling back ${name} to its previous version`);
+  }
+
+  /** The agents rolled back by restoring their pre-upgrade snapshot (for the upgrade's final message). */
+  restoredAgents(): string[] {
+    return [...this.agents].filter(([, a]) => a.rollback?.kind === 'restore' && a.state === 'rolled-back').map(([name]) => name);
   }
 
   finish(completed: boolean, rolledBack: boolean): void {

@@ -3,12 +3,14 @@
  * through the official compute client. A RUNNING agent VM boots, installs its pinned OpenClaw, fetches
  * its secrets as its service account (retrying while IAM has not propagated, never logging a value),
  * starts the gateway and heartbeats; it follows a metadata version change, reports a version told to
- * fail as failing, stops heartbeating when stopped or told to, and boots again on start and reset.
+ * fail as failing, stops heartbeating when stopped or told to, and boots again on start and reset; its
+ * state format moves when a state-migrating version starts, and a snapshot keeps the format it had.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGcpClients, type GcpClients } from '../../src/gcp/clients.js';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/index.js';
-import { GUEST_NAMESPACE, METADATA } from '../../src/domain/guest-contract.js';
+import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, METADATA } from '../../src/domain/guest-contract.js';
+import { INITIAL_STATE_FORMAT, stateFormatOf } from '../../src/emulator/guest/state-format.js';
 import { computeFailure } from './support/compute-failure.js';
 import { createNetwork, createServiceAccount, done, instanceBody, type NetworkFixture } from './support/compute-fixtures.js';
 
@@ -147,7 +149,7 @@ describe('an agent VM', () => {
 
   it('reports a version told to fail its health check as failing', async () => {
     const control = await fetch(`${emulator.url}/__emulator/guest`, { method: 'POST', body: JSON.stringify({ failingVersions: [BAD] }) });
-    expect(await control.json()).toEqual({ failingVersions: [BAD] });
+    expect(await control.json()).toEqual({ failingVersions: [BAD], stateMigratingVersions: [] });
     const [vm] = await gcp.instances.get(ref('agent-alpha'));
     const items = (vm.metadata?.items ?? []).map(({ key, value }) => ({ key: key!, value: key === METADATA.agentVersion ? BAD : value! }));
     await done(gcp, PROJECT, (await gcp.instances.setMetadata({ ...ref('agent-alpha'), metadataResource: { fingerprint: vm.metadata!.fingerprint!, items } }))[0]);
@@ -243,6 +245,36 @@ describe('an agent VM', () => {
     });
     expect(String(more.start)).toBe(next);
     expect(more.contents).toContain('heartbeat version=');
+  });
+
+  it('publishes its state format; a state-migrating version changes it for good, and a snapshot keeps the format it was taken with', async () => {
+    const MIGRATES = '2026.4.0-migrates';
+    expect((await guest('agent-alpha'))[GUEST_ATTRIBUTES.stateFormat]).toBe(INITIAL_STATE_FORMAT);
+    const setVersion = async (version: string) => {
+      const [vm] = await gcp.instances.get(ref('agent-alpha'));
+      const items = (vm.metadata?.items ?? []).map(({ key, value }) => ({ key: key!, value: key === METADATA.agentVersion ? version : value! }));
+      await done(gcp, PROJECT, (await gcp.instances.setMetadata({ ...ref('agent-alpha'), metadataResource: { fingerprint: vm.metadata!.fingerprint!, items } }))[0]);
+    };
+    const disk = (await gcp.instances.get(ref('agent-alpha')))[0].disks![0]!.source!.split('/').pop()!;
+    await done(gcp, PROJECT, (await gcp.disks.createSnapshot({ project: PROJECT, zone: ZONE, disk, snapshotResource: { name: 'alpha-before-migration' } }))[0]);
+
+    const control = await emulator.admin('guest', { stateMigratingVersions: [MIGRATES] });
+    expect(control).toMatchObject({ stateMigratingVersions: [MIGRATES] });
+    await setVersion(MIGRATES);
+    expect((await healthIs('agent-alpha', 'ok', MIGRATES))[GUEST_ATTRIBUTES.stateFormat]).toBe(stateFormatOf(MIGRATES));
+    expect(await serial('agent-alpha')).toContain(`OpenClaw ${MIGRATES} migrated its state directory (format ${INITIAL_STATE_FORMAT} -> ${stateFormatOf(MIGRATES)})`);
+    // Back on the older version: it runs, on state it did not write (no migration back).
+    await setVersion(V2);
+    expect((await healthIs('agent-alpha', 'ok', V2))[GUEST_ATTRIBUTES.stateFormat]).toBe(stateFormatOf(MIGRATES));
+
+    // A VM on a disk made from the snapshot taken before finds the state as it was then.
+    const body = instanceBody(PROJECT, 'agent-alpha-restored', net, { serviceAccount: email, metadata: agentMetadata('alpha-restored', { [METADATA.agentVersion]: V2 }) });
+    body.disks![0]!.initializeParams = { sourceSnapshot: `projects/${PROJECT}/global/snapshots/alpha-before-migration`, diskSizeGb: '20', diskType: `zones/${ZONE}/diskTypes/pd-balanced` };
+    await done(gcp, PROJECT, (await gcp.instances.insert({ project: PROJECT, zone: ZONE, instanceResource: body }))[0]);
+    expect((await healthIs('agent-alpha-restored', 'ok', V2))[GUEST_ATTRIBUTES.stateFormat]).toBe(INITIAL_STATE_FORMAT);
+
+    const bad = await fetch(`${emulator.url}/__emulator/guest`, { method: 'POST', body: JSON.stringify({ stateMigratingVersions: 'all' }) });
+    expect(bad.status).toBe(400);
   });
 });
 

@@ -39,7 +39,9 @@ export interface UpgradeResult {
 /** One line per change: the stage, and each agent that is not pending or done. */
 export function formatUpgrade(p: UpgradeProgress): string {
   const upgraded = p.agents.filter((a) => a.state === 'upgraded').length;
-  const busy = p.agents.filter((a) => !['pending', 'upgraded', 'rolled-back'].includes(a.state)).map((a) => `${a.name} ${a.state}`);
+  const busy = p.agents
+    .filter((a) => !['pending', 'upgraded', 'rolled-back'].includes(a.state))
+    .map((a) => `${a.name} ${a.state}${a.rollback ? ` (${a.rollback.kind === 'restore' ? 'restoring its pre-upgrade snapshot' : 'version only'})` : ''}`);
   const where = p.halted ? 'halted, rolling back' : p.paused ? 'paused' : `[${p.step}/${p.totalSteps}] ${p.stepName || 'starting'}`;
   return `upgrade to ${p.toVersion} ${where}: ${upgraded}/${p.agents.length} upgraded${busy.length ? `; ${busy.join(', ')}` : ''}`;
 }

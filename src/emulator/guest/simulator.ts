@@ -17,6 +17,10 @@
  * Channels (channels.ts, gateway.ts): the running gateway answers sessions on loopback port 18789 (the
  * IAP tunnel's target), reports the runtime profile's channels as guest attribute `channels`, and runs
  * WhatsApp/Signal QR pairing; `{ instance, link: "whatsapp" | "signal" }` is the phone scanning the QR.
+ *
+ * `{ stateMigratingVersions: [...] }` replaces the versions that migrate OpenClaw's on-disk state on
+ * their first start (state-format.ts): the heartbeat publishes the state's format (`state-format`), it
+ * stays migrated when an older version starts again, and a snapshot taken before keeps the old format.
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, HEARTBEAT_INTERVAL_SECONDS, METADATA, type GuestHealth } from '../../domain/guest-contract.js';
 import { GATEWAY_PORT } from '../../domain/openclaw-config.js';
@@ -27,6 +31,7 @@ import type { InstanceRecord } from '../services/compute/state.js';
 import { writeLine, writeRaw } from './serial-console.js';
 import { createChannelModel, isChannelKind } from './channels.js';
 import { gatewaySession } from './gateway.js';
+import { StateFormats } from './state-format.js';
 
 export interface GuestOptions {
   /** Emulated ms between heartbeats. Default 30 s (the guest contract's). */
@@ -48,6 +53,8 @@ export interface GuestOptions {
   readonly secretDeadlineMs?: number;
   /** Versions whose health check fails. */
   readonly failingVersions?: readonly string[];
+  /** Versions that migrate OpenClaw's on-disk state when their gateway first starts (state-format.ts). */
+  readonly stateMigratingVersions?: readonly string[];
 }
 
 const NODE_VERSION = '24.21.0';
@@ -90,6 +97,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     secretDeadlineMs: options.secretDeadlineMs ?? 600_000,
   };
   let failingVersions = new Set(options.failingVersions ?? []);
+  const stateFormats = new StateFormats(options.stateMigratingVersions);
   const runs = new Map<string, Run>();
   let closed = false;
   const channels = createChannelModel(ctx);
@@ -136,6 +144,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.health}`] = health;
         if (i.guest.version) i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.version}`] = i.guest.version;
         channels.publish(i);
+        if (i.guest.stateFormat) i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.stateFormat}`] = i.guest.stateFormat;
         log(i, HEARTBEAT, `heartbeat version=${i.guest.version ?? 'none'} health=${health}`);
       } else if (!run.announcedDisabled) {
         run.announcedDisabled = true;
@@ -199,6 +208,11 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     const after = await pause(run, task, o.gatewayStartMs);
     if (!after) return undefined;
     after.guest.version = version;
+    const stateFormat = stateFormats.afterStart(after.guest.stateFormat, version);
+    if (after.guest.stateFormat && stateFormat !== after.guest.stateFormat) {
+      script(after, `OpenClaw ${version} migrated its state directory (format ${after.guest.stateFormat} -> ${stateFormat})`);
+    }
+    after.guest.stateFormat = stateFormat;
     setPhase(after, 'running');
     const health = healthOf(after);
     after.guest.health = health;
@@ -323,8 +337,8 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
   }
 
   function control(body: unknown): unknown {
-    const b = (body ?? {}) as { failingVersions?: unknown; instance?: unknown; heartbeat?: unknown; link?: unknown };
-    const known = new Set(['failingVersions', 'instance', 'heartbeat', 'link']);
+    const b = (body ?? {}) as { failingVersions?: unknown; stateMigratingVersions?: unknown; instance?: unknown; heartbeat?: unknown; link?: unknown };
+    const known = new Set(['failingVersions', 'stateMigratingVersions', 'instance', 'heartbeat', 'link']);
     for (const k of Object.keys(b)) if (!known.has(k)) throw new ApiError(400, 'INVALID_ARGUMENT', `guest: unknown field ${k}`, 'invalid');
     if (b.failingVersions !== undefined) {
       if (!Array.isArray(b.failingVersions) || b.failingVersions.some((v) => typeof v !== 'string')) {
@@ -336,8 +350,9 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       // The owner's phone scanned the pairing QR the guest is showing.
       if (!isChannelKind(b.link) || b.heartbeat !== undefined) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: link must be "whatsapp" or "signal", with instance and no heartbeat', 'invalid');
       channels.link(instanceFrom(b.instance), b.link);
-      return { failingVersions: [...failingVersions].sort() };
+      return { failingVersions: [...failingVersions].sort(), stateMigratingVersions: stateFormats.versions() };
     }
+    if (b.stateMigratingVersions !== undefined) stateFormats.replace(b.stateMigratingVersions);
     if (b.instance !== undefined || b.heartbeat !== undefined) {
       const m = typeof b.instance === 'string' ? /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(b.instance) : null;
       if (!m) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: instance must be projects/<p>/zones/<z>/instances/<i>', 'invalid');
@@ -356,7 +371,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       }
       ctx.markDirty();
     }
-    return { failingVersions: [...failingVersions].sort() };
+    return { failingVersions: [...failingVersions].sort(), stateMigratingVersions: stateFormats.versions() };
   }
 
   return {
@@ -376,7 +391,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     },
     adminRoutes: () => [
       { method: 'POST', path: '/guest', handle: (req) => ({ body: control(req.body) }) },
-      { method: 'GET', path: '/guest', handle: () => ({ body: { failingVersions: [...failingVersions].sort() } }) },
+      { method: 'GET', path: '/guest', handle: () => ({ body: { failingVersions: [...failingVersions].sort(), stateMigratingVersions: stateFormats.versions() } }) },
     ],
     clear() {
       for (const run of runs.values()) run.cancelled = true;

@@ -126,6 +126,17 @@ export class E2EStack {
     return this.emulator.faults().reduce((sum, r) => sum + r.hits, 0);
   }
 
+  /** Creates the plane and adds its agents (one `planes add-agent` each, at once); answers their final states. */
+  async planeWithAgents(p: PlaneFixture, agents: readonly AgentName[], timeoutMs = 120_000): Promise<Record<string, string>> {
+    const created = await this.cli(['planes', 'create', '--name', p.name, '--project', p.project, '--region', p.region, '--json']);
+    if (created.code !== 0) throw new Error(`planes create: ${created.stderr}`);
+    const added = await Promise.all(
+      agents.map((a) => this.cli(['planes', 'add-agent', '--plane', p.name, '--name', a, '--owner', `${a}@example.com`, '--no-wait', '--json'])),
+    );
+    for (const r of added) if (r.code !== 0) throw new Error(`planes add-agent: ${r.stderr}`);
+    return this.waitForAgents(p.name, agents, ['Ready', 'Failed'], timeoutMs);
+  }
+
   async waitForAgents(planeName: PlaneName, agents: readonly AgentName[], done: readonly string[], timeoutMs: number): Promise<Record<string, string>> {
     const deadline = Date.now() + timeoutMs;
     const handle = this.client.workflow.getHandle(planeWorkflowId(planeName));

@@ -303,6 +303,7 @@ export function instanceKind(env: ComputeEnv): ComputeKind & { find(project: str
     // A boot disk made from a snapshot (or an existing disk) already holds what its guest installed.
     const bootSoftware = disks.find((d) => d.attached.boot)?.created?.guestSoftware ?? diskOf(disks[0]!.attached.source)?.guestSoftware;
     if (bootSoftware) record.guest = { ...record.guest, installed: [...bootSoftware.installed], nodeInstalled: bootSoftware.nodeInstalled };
+    if (bootSoftware?.stateFormat) record.guest.stateFormat = bootSoftware.stateFormat;
     for (const d of newDisks) storeDisk(state, capacity, d);
     attach(record);
     state.instances.set(zoneScope(project, zone), record);
@@ -340,7 +341,7 @@ export function instanceKind(env: ComputeEnv): ComputeKind & { find(project: str
     for (const d of i.disks) {
       const disk = diskOf(d.source);
       if (!disk) continue;
-      if (d.boot) disk.guestSoftware = { nodeInstalled: i.guest.nodeInstalled, installed: [...i.guest.installed] };
+      if (d.boot) disk.guestSoftware = { nodeInstalled: i.guest.nodeInstalled, installed: [...i.guest.installed], ...(i.guest.stateFormat ? { stateFormat: i.guest.stateFormat } : {}) };
       disk.users = disk.users.filter((u) => u !== rel);
       if (d.autoDelete && disk.users.length === 0) dropDisk(state, capacity, disk);
     }

@@ -18,7 +18,7 @@ export function guestSoftwareOf(state: ComputeState, disk: DiskRecord): GuestSof
     const [, p, , z, , n] = user.split('/') as [string, string, string, string, string, string];
     const i = state.instances.get(`projects/${p}/zones/${z}`, n);
     if (i && i.disks.some((d) => d.boot && d.source === `projects/${disk.project}/zones/${disk.zone}/disks/${disk.name}`)) {
-      return { nodeInstalled: i.guest.nodeInstalled, installed: [...i.guest.installed] };
+      return { nodeInstalled: i.guest.nodeInstalled, installed: [...i.guest.installed], ...(i.guest.stateFormat ? { stateFormat: i.guest.stateFormat } : {}) };
     }
   }
   return disk.guestSoftware;

@@ -124,6 +124,8 @@ export interface SnapshotRecord extends BaseRecord {
 export interface GuestSoftware {
   readonly nodeInstalled: boolean;
   readonly installed: readonly string[];
+  /** The format OpenClaw's state on the disk is in (guest/state-format.ts); absent before its first start. */
+  readonly stateFormat?: string;
 }
 
 export interface AttachedDiskRecord {
@@ -157,6 +159,8 @@ export interface GuestRecord {
   /** Versions already installed on the boot disk (a reboot does not reinstall them). */
   installed: string[];
   nodeInstalled: boolean;
+  /** The format of OpenClaw's state on the boot disk (guest/state-format.ts), once a gateway has started. */
+  stateFormat?: string;
   heartbeatPaused: boolean;
   /** The guest hangs (no heartbeat) until its next boot: a reset or a stop and start clears it. */
   hung?: boolean;
