@@ -7,13 +7,11 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { GcpClients } from '../gcp/clients.js';
-import { isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
-import { waitForOperation } from '../gcp/operations.js';
 import { listPlaneSnapshots } from '../gcp/plane-snapshots.js';
 import { agentLabels, labelsMatch } from '../domain/labels.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { asActivity } from './failure.js';
-import { requestIdFor, retireRequestIds } from './request-id.js';
+import { deleteSnapshot } from './disk-snapshots.js';
 
 export function agentSnapshotActivities(clients: GcpClients) {
   /** The agent's snapshots other than backups (the plane's snapshot listing, narrowed to this agent's labels). */
@@ -28,15 +26,7 @@ export function agentSnapshotActivities(clients: GcpClients) {
     async deleteAgentSnapshots(t: AgentTarget): Promise<number> {
       return asActivity(async () => {
         const found = await agentSnapshots(t);
-        for (const snapshot of found) {
-          try {
-            const [op] = await clients.snapshots.delete({ project: t.plane.project, snapshot, requestId: requestIdFor('delete-snapshot', snapshot) });
-            await waitForOperation(clients, t.plane.project, op, 'delete snapshot');
-          } catch (error) {
-            if (error instanceof OperationError) retireRequestIds();
-            if (!isNotFound(error)) throw normalizeGcpError(error, 'delete snapshot');
-          }
-        }
+        for (const snapshot of found) await deleteSnapshot(clients, t.plane.project, snapshot, 'delete-snapshot');
         const left = await agentSnapshots(t);
         if (left.length > 0) {
           throw ApplicationFailure.retryable(`agent ${t.agent.name} still has ${left.length} snapshot(s): ${left.join(', ')}`, 'LEFTOVERS');

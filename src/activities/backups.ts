@@ -20,7 +20,7 @@ import {
 import { agentLabels, labelsMatch } from '../domain/labels.js';
 import { agentResourceNames } from '../domain/resource-names.js';
 import type { AgentTarget } from '../domain/targets.js';
-import { ensureDiskSnapshot } from './disk-snapshots.js';
+import { deleteSnapshot, ensureDiskSnapshot } from './disk-snapshots.js';
 import { asActivity } from './failure.js';
 import { requestIdFor } from './request-id.js';
 
@@ -67,12 +67,7 @@ export function backupActivities(clients: GcpClients) {
         const doomed = backupsBeyond(backups, keep);
         for (const name of doomed) {
           if (backups.find((s) => s.name === name)?.status === 'DELETING') continue;
-          try {
-            const [op] = await clients.snapshots.delete({ project: t.plane.project, snapshot: name, requestId: requestIdFor('prune-backup', name) });
-            await waitForOperation(clients, t.plane.project, op, 'delete snapshot');
-          } catch (error) {
-            if (!isNotFound(error)) throw normalizeGcpError(error, 'delete snapshot');
-          }
+          await deleteSnapshot(clients, t.plane.project, name, 'prune-backup');
         }
         return doomed;
       });

@@ -1,7 +1,8 @@
 /**
  * Snapshots of a disk under a deterministic name, shared by the pre-upgrade snapshot, backups and a
  * restore's safety snapshot: a retry adopts the snapshot an earlier attempt made (only when its labels
- * say it is ours), and a snapshot still being created is waited for rather than made twice.
+ * say it is ours), and a snapshot still being created is waited for rather than made twice. Deleting
+ * one (backup retention, an agent's removal) is shared too: gone already counts as done.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { GcpClients } from '../gcp/clients.js';
@@ -52,4 +53,18 @@ export async function ensureDiskSnapshot(clients: GcpClients, r: DiskSnapshotReq
     if (!(await adopt())) throw ApplicationFailure.retryable(`snapshot ${r.name} is still being created`, 'TRANSIENT');
   }
   return r.name;
+}
+
+/**
+ * Deletes one snapshot and waits for it; not found is done. Runs inside an activity. A failed delete
+ * operation retires the attempt's requestIds, since GCP would replay the failure for the same id.
+ */
+export async function deleteSnapshot(clients: GcpClients, project: string, snapshot: string, step: string): Promise<void> {
+  try {
+    const [op] = await clients.snapshots.delete({ project, snapshot, requestId: requestIdFor(step, snapshot) });
+    await waitForOperation(clients, project, op, 'delete snapshot');
+  } catch (error) {
+    if (error instanceof OperationError) retireRequestIds();
+    if (!isNotFound(error)) throw normalizeGcpError(error, 'delete snapshot');
+  }
 }
