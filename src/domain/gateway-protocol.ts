@@ -5,9 +5,10 @@
  * (frames), handshake.md (`connect.challenge`, `connect`, `hello-ok`), auth.md (shared-secret token in
  * `connect.params.auth.token`), rpc-system-and-channels.md (`web.login.start` / `web.login.wait`), and
  * the result types `ChannelLoginWithQrStartResult` / `ChannelLoginWithQrWaitResult` in its dist/*.d.ts.
- * The gateway listens on loopback only (openclaw-config.ts): the owner reaches it through an IAP TCP
- * tunnel to the VM's SSH port (the only port the owner's IAP grant allows) and a forward to
- * 127.0.0.1:GATEWAY_PORT inside the VM.
+ * auth.md ("All connections must sign the server-provided connect.challenge nonce": a `device` identity
+ * with an Ed25519 signature over deviceAuthPayloadV3). The gateway listens on loopback only
+ * (openclaw-config.ts): the owner reaches it through an IAP TCP tunnel to the VM's SSH port (the only
+ * port the owner's IAP grant allows) and an SSH forward to 127.0.0.1:GATEWAY_PORT inside the VM.
  */
 import type { ChannelKind } from './runtime-profile.js';
 
@@ -71,21 +72,36 @@ export interface WebLoginWaitResult {
 /** Channels linked by scanning a QR with the phone app; Telegram needs only its bot token. */
 export const QR_CHANNELS: readonly ChannelKind[] = ['whatsapp', 'signal'];
 
-/**
- * The emulated IAP tunnel (the real one is a WebSocket relay, wss://tunnel.cloudproxy.app/v4/connect,
- * carrying an SSH session): `POST <endpoint>/v4/connect?project&zone&instance&interface=nic0&port=22`
- * with `Authorization: Bearer <caller>`, body `TunnelExchange`, answers `{ frames }`: one gateway
- * WebSocket session per call (the gateway's challenge, then one response per request frame, in order).
- */
+/** The emulator's stand-in for the SSH-over-IAP hop (src/emulator/README.md): a WebSocket upgrade here. */
 export const TUNNEL_PATH = '/v4/connect';
 export const SSH_PORT = 22;
 
-export interface TunnelExchange {
-  /** The SSH local forward's target inside the VM (`-L ...:127.0.0.1:18789`). */
-  readonly forward: { readonly host: string; readonly port: number };
-  readonly frames: readonly RequestFrame[];
-}
+/**
+ * Close codes the gateway uses (RFC 6455 §7.4): 1008 policy violation (a refused `connect`, no
+ * challenge answer), 1012 service restart (the gateway is going away).
+ */
+export const GATEWAY_CLOSE = { policyViolation: 1008, serviceRestart: 1012 } as const;
 
-export interface TunnelAnswer {
-  readonly frames: readonly GatewayFrame[];
+/** The operator client we present (handshake.md: `client.id` "cli", mode "cli"). */
+export const GATEWAY_CLIENT = { id: 'cli', mode: 'cli', role: 'operator', scopes: ['operator.admin'] } as const;
+
+/**
+ * The string a device signs in `connect.params.device.signature` (Ed25519, base64url), the v3 payload of
+ * the openclaw package's packages/gateway-client/src/device-auth.ts: it binds the server's challenge
+ * nonce, so a signature cannot be replayed on another connection.
+ */
+export function deviceAuthPayloadV3(p: {
+  readonly deviceId: string;
+  readonly clientId: string;
+  readonly clientMode: string;
+  readonly role: string;
+  readonly scopes: readonly string[];
+  readonly signedAtMs: number;
+  readonly token: string;
+  readonly nonce: string;
+  readonly platform: string;
+  readonly deviceFamily?: string;
+}): string {
+  const lower = (v: string | undefined) => (v ?? '').trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return ['v3', p.deviceId, p.clientId, p.clientMode, p.role, p.scopes.join(','), String(p.signedAtMs), p.token, p.nonce, lower(p.platform), lower(p.deviceFamily)].join('|');
 }

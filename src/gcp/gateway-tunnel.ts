@@ -1,31 +1,31 @@
 /**
- * A client of an agent's OpenClaw gateway, reached the way its owner may reach it: an IAP TCP tunnel to
- * the VM's SSH port (the owner's IAP grant is for port 22 only), forwarded to the gateway on the VM's
- * loopback (GATEWAY_PORT), authenticated with the agent's gateway token (gateway-protocol.ts).
+ * A client of an agent's OpenClaw gateway over a WebSocket (gateway-protocol.ts), reached the way its
+ * owner may reach it: through IAP to the VM's SSH port (the owner's IAP grant is for port 22 only) and
+ * a forward to the gateway on the VM's loopback. Who opens that path is the caller's business
+ * (connect.ts): on real GCP a `gcloud compute ssh --tunnel-through-iap -L` child (iap-port-forward.ts)
+ * and then ws://127.0.0.1:<local port>; against the emulator its `/v4/connect` WebSocket, which stands
+ * for that hop.
  *
- * Against the emulator the tunnel is its `POST /v4/connect` (one exchange per gateway session, the
- * caller's identity as the bearer; src/emulator/services/iap-tunnel.ts). Against real GCP the same
- * calls need `gcloud compute ssh --tunnel-through-iap -- -L` and a WebSocket; not implemented yet.
- * The token lives in this object only: never in an error, a log line or a result.
+ * One connection per client: wait for `connect.challenge`, answer `connect` with the shared token and
+ * a device identity signing the challenge nonce (a key made for this connection only), then requests
+ * by id, answered in any order. The token lives in this object only: never in an error, a log line or
+ * a result.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, createHash, type KeyObject } from 'node:crypto';
+import WebSocket from 'ws';
 import {
+  deviceAuthPayloadV3,
+  GATEWAY_CLIENT,
   GATEWAY_PROTOCOL_VERSION,
-  SSH_PORT,
-  TUNNEL_PATH,
   type GatewayErrorShape,
   type GatewayFrame,
   type RequestFrame,
-  type TunnelAnswer,
-  type TunnelExchange,
 } from '../domain/gateway-protocol.js';
-import { GATEWAY_PORT } from '../domain/openclaw-config.js';
-import type { InstanceRef } from './guest-health.js';
 
 export type GatewayTunnelErrorKind =
   /** IAP refused the caller (403) or found no credential (401). */
   | 'PERMISSION_DENIED'
-  /** The tunnel opened but nothing listens on the gateway port (VM stopped, gateway down). */
+  /** The tunnel opened but nothing listens on the gateway port (VM stopped, gateway down), or it went away. */
   | 'GATEWAY_UNAVAILABLE'
   /** The gateway refused the token. */
   | 'GATEWAY_AUTH'
@@ -47,85 +47,181 @@ export class GatewayTunnelError extends Error {
 
 export interface GatewayClient {
   call<T>(method: string, params: unknown): Promise<T>;
+  close(): void;
 }
 
-export interface EmulatorTunnelOptions {
-  readonly emulatorUrl: string;
-  /** Who opens the tunnel (an email; the emulator's stand-in for the caller's OAuth token). */
-  readonly caller: string;
-  readonly target: InstanceRef;
+export interface GatewayClientOptions {
+  /** ws:// URL of the gateway, or of the tunnel standing for the path to it. */
+  readonly url: string;
+  /** Headers of the upgrade request (the emulator's tunnel takes the caller as a bearer). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly gatewayToken: string;
+  /** Names the target in messages, e.g. `instance ap-x-alice1`. */
+  readonly where: string;
+  /** Who refuses at the upgrade with 401/403 (for the message), e.g. the caller's email. */
+  readonly caller?: string;
+  /** Bound on opening the socket and the handshake. */
+  readonly handshakeTimeoutMs?: number;
 }
 
-function connectFrame(token: string): RequestFrame {
-  return {
-    type: 'req',
-    id: randomUUID(),
-    method: 'connect',
-    params: {
-      minProtocol: GATEWAY_PROTOCOL_VERSION,
-      maxProtocol: GATEWAY_PROTOCOL_VERSION,
-      client: { id: 'cli', version: '1', platform: process.platform, mode: 'operator' },
-      role: 'operator',
-      scopes: ['operator.admin'],
-      caps: [],
-      commands: [],
-      permissions: {},
-      auth: { token },
-      userAgent: 'agents-plane',
-    },
-  };
+const DEFAULT_HANDSHAKE_MS = 20_000;
+
+interface Device {
+  readonly id: string;
+  readonly publicKey: string;
+  readonly privateKey: KeyObject;
 }
 
-function responseTo(frames: readonly GatewayFrame[], id: string): Extract<GatewayFrame, { type: 'res' }> | undefined {
-  return frames.find((f): f is Extract<GatewayFrame, { type: 'res' }> => f.type === 'res' && f.id === id);
+/** A device identity for this connection: the id is the SHA-256 of the raw Ed25519 public key (auth.md). */
+function ephemeralDevice(): Device {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  return { id: createHash('sha256').update(raw).digest('hex'), publicKey: raw.toString('base64url'), privateKey };
 }
 
-export function emulatorGatewayClient(o: EmulatorTunnelOptions): GatewayClient {
-  const query = new URLSearchParams({
-    project: o.target.project,
-    zone: o.target.zone,
-    instance: o.target.instance,
-    interface: 'nic0',
-    port: String(SSH_PORT),
+function connectParams(token: string, nonce: string, ts: number): unknown {
+  const device = ephemeralDevice();
+  const signed = deviceAuthPayloadV3({
+    deviceId: device.id,
+    clientId: GATEWAY_CLIENT.id,
+    clientMode: GATEWAY_CLIENT.mode,
+    role: GATEWAY_CLIENT.role,
+    scopes: GATEWAY_CLIENT.scopes,
+    signedAtMs: ts,
+    token,
+    nonce,
+    platform: process.platform,
   });
-  const url = `${o.emulatorUrl}${TUNNEL_PATH}?${query.toString()}`;
-  const where = `instance ${o.target.instance}`;
-
-  async function session(frames: readonly RequestFrame[]): Promise<readonly GatewayFrame[]> {
-    const exchange: TunnelExchange = { forward: { host: '127.0.0.1', port: GATEWAY_PORT }, frames };
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${o.caller}` },
-      body: JSON.stringify(exchange),
-    });
-    const text = await res.text();
-    if (res.status === 401 || res.status === 403) {
-      throw new GatewayTunnelError(
-        'PERMISSION_DENIED',
-        `permission denied: ${o.caller} may not open an IAP tunnel to ${where} (only the agent's owner holds roles/iap.tunnelResourceAccessor on it)`,
-      );
-    }
-    if (res.status === 502) throw new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway does not answer on ${where} (paused, still booting or unhealthy? see planes status)`);
-    if (!res.ok) throw new GatewayTunnelError('TUNNEL_ERROR', `the IAP tunnel to ${where} failed with HTTP ${res.status}`);
-    return (JSON.parse(text) as TunnelAnswer).frames;
-  }
-
   return {
-    async call<T>(method: string, params: unknown): Promise<T> {
-      const hello = connectFrame(o.gatewayToken);
-      const request: RequestFrame = { type: 'req', id: randomUUID(), method, params };
-      const frames = await session([hello, request]);
-      const helloRes = responseTo(frames, hello.id);
-      if (!helloRes) throw new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway closed the connection on ${where}`);
-      if (!helloRes.ok) {
-        const kind = (helloRes.error.details as { code?: unknown } | undefined)?.code === 'AUTH_TOKEN_MISMATCH' ? 'GATEWAY_AUTH' : 'GATEWAY_ERROR';
-        throw new GatewayTunnelError(kind, `the agent's gateway refused the connection: ${helloRes.error.message}`, helloRes.error);
-      }
-      const res = responseTo(frames, request.id);
-      if (!res) throw new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway closed the connection during ${method}`);
-      if (!res.ok) throw new GatewayTunnelError('GATEWAY_ERROR', `${method}: ${res.error.message}`, res.error);
-      return res.payload as T;
-    },
+    minProtocol: GATEWAY_PROTOCOL_VERSION,
+    maxProtocol: GATEWAY_PROTOCOL_VERSION,
+    client: { id: GATEWAY_CLIENT.id, version: '1', platform: process.platform, mode: GATEWAY_CLIENT.mode },
+    role: GATEWAY_CLIENT.role,
+    scopes: GATEWAY_CLIENT.scopes,
+    caps: [],
+    commands: [],
+    permissions: {},
+    auth: { token },
+    userAgent: 'agents-plane',
+    device: { id: device.id, publicKey: device.publicKey, signature: sign(null, Buffer.from(signed, 'utf8'), device.privateKey).toString('base64url'), signedAt: ts, nonce },
   };
+}
+
+function parseFrame(data: WebSocket.RawData): GatewayFrame | undefined {
+  try {
+    const f = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8')) as GatewayFrame;
+    return typeof f === 'object' && f !== null && typeof (f as { type?: unknown }).type === 'string' ? f : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Pending {
+  readonly method: string;
+  resolve(payload: unknown): void;
+  reject(error: GatewayTunnelError): void;
+}
+
+/** Opens the connection and completes the handshake; rejects with a GatewayTunnelError. */
+export function openGatewayClient(o: GatewayClientOptions): Promise<GatewayClient> {
+  return new Promise((resolveOpen, rejectOpen) => {
+    const ws = new WebSocket(o.url, { headers: { ...o.headers }, handshakeTimeout: o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_MS, perMessageDeflate: false });
+    const pending = new Map<string, Pending>();
+    let connectId: string | undefined;
+    let ready = false;
+    let ended: GatewayTunnelError | undefined;
+    const handshakeTimer = setTimeout(
+      () => fail(new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway on ${o.where} did not complete its handshake within ${Math.round((o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_MS) / 1000)}s`)),
+      o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_MS,
+    );
+
+    /** Ends the connection: the opening (if still pending) and every call in flight fail with `error`. */
+    function fail(error: GatewayTunnelError): void {
+      if (ended) return;
+      ended = error;
+      clearTimeout(handshakeTimer);
+      if (!ready) rejectOpen(error);
+      for (const p of pending.values()) p.reject(error);
+      pending.clear();
+      ws.terminate();
+    }
+
+    const send = (frame: RequestFrame) => ws.send(JSON.stringify(frame));
+
+    ws.on('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      if (status === 401 || status === 403) {
+        fail(
+          new GatewayTunnelError(
+            'PERMISSION_DENIED',
+            `permission denied: ${o.caller ?? 'you'} may not open an IAP tunnel to ${o.where} (only the agent's owner holds roles/iap.tunnelResourceAccessor on it)`,
+          ),
+        );
+      } else if (status === 502) {
+        fail(new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway does not answer on ${o.where} (paused, still booting or unhealthy? see planes status)`));
+      } else {
+        fail(new GatewayTunnelError('TUNNEL_ERROR', `the tunnel to ${o.where} refused the WebSocket with HTTP ${status}`));
+      }
+    });
+    ws.on('error', (error: NodeJS.ErrnoException) => {
+      fail(new GatewayTunnelError('GATEWAY_UNAVAILABLE', `cannot reach the agent's gateway on ${o.where}: ${error.code ?? error.message}`));
+    });
+    ws.on('close', (code, reason) => {
+      const why = `${code}${reason.length ? ` ${reason.toString('utf8')}` : ''}`;
+      const inFlight = [...pending.values()].map((p) => p.method);
+      const during = !ready ? 'before completing its handshake' : inFlight.length ? `during ${inFlight.join(', ')}` : '';
+      fail(new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway on ${o.where} closed the connection ${during} (${why}); is the agent running? see planes status`.replace('  ', ' ')));
+    });
+    ws.on('message', (data) => {
+      const frame = parseFrame(data);
+      if (!frame) return;
+      if (frame.type === 'event') {
+        if (frame.event !== 'connect.challenge' || connectId) return;
+        const { nonce, ts } = (frame.payload ?? {}) as { nonce?: unknown; ts?: unknown };
+        if (typeof nonce !== 'string' || !nonce || typeof ts !== 'number') {
+          fail(new GatewayTunnelError('GATEWAY_ERROR', `the agent's gateway on ${o.where} sent a malformed connect challenge`));
+          return;
+        }
+        connectId = randomUUID();
+        send({ type: 'req', id: connectId, method: 'connect', params: connectParams(o.gatewayToken, nonce, ts) });
+        return;
+      }
+      if (frame.type !== 'res') return;
+      if (frame.id === connectId && !ready) {
+        if (!frame.ok) {
+          const kind = (frame.error.details as { code?: unknown } | undefined)?.code === 'AUTH_TOKEN_MISMATCH' ? 'GATEWAY_AUTH' : 'GATEWAY_ERROR';
+          fail(new GatewayTunnelError(kind, `the agent's gateway refused the connection: ${frame.error.message}`, frame.error));
+          return;
+        }
+        ready = true;
+        clearTimeout(handshakeTimer);
+        resolveOpen(client);
+        return;
+      }
+      const p = pending.get(frame.id);
+      if (!p) return;
+      pending.delete(frame.id);
+      if (frame.ok) p.resolve(frame.payload);
+      else p.reject(new GatewayTunnelError('GATEWAY_ERROR', `${p.method}: ${frame.error.message}`, frame.error));
+    });
+
+    const client: GatewayClient = {
+      call<T>(method: string, params: unknown): Promise<T> {
+        if (ended) return Promise.reject(ended);
+        const id = randomUUID();
+        return new Promise<T>((resolve, reject) => {
+          pending.set(id, { method, resolve: resolve as (payload: unknown) => void, reject });
+          send({ type: 'req', id, method, params });
+        });
+      },
+      close() {
+        if (ended) return;
+        ended = new GatewayTunnelError('TUNNEL_ERROR', 'the gateway connection was closed');
+        for (const p of pending.values()) p.reject(ended);
+        pending.clear();
+        ws.close(1000);
+      },
+    };
+  });
 }

@@ -5,6 +5,7 @@
  *   reports telegram connected, whatsapp unconfigured;
  * - bad input: exit 2, one line naming the flag;
  * - somebody else is refused by the IAP tunnel (exit 1, a permission error), and starts no pairing;
+ * - `--timeout` expiry and a gateway that goes away mid-wait exit 1 with a clear message;
  * - `planes connect --channel whatsapp --png` as the owner shows a QR in the terminal and writes a PNG,
  *   the test "scans" it (POST /__emulator/guest { link }), connect reports connected;
  * - `planes connect --channel telegram` reports connected; `planes status` shows both connected;
@@ -125,6 +126,25 @@ describe('channels', { timeout: 180_000 }, () => {
     // Nor can anyone link a QR that is not showing.
     const res = await fetch(`${stack.emulator.url}/__emulator/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instance: instancePath, link: 'whatsapp' }) });
     expect(res.status).toBe(400);
+  });
+
+  it('gives up at --timeout when nobody scans: exit 1 naming the timeout', async () => {
+    const r = await stack.cli(['planes', 'connect', '--plane', plane.name, '--agent', AGENT, '--channel', 'whatsapp', '--timeout', '2s', '--json'], asOwner);
+    expect(r.code, r.stderr).toBe(1);
+    expect(json<{ error: { code: string; message: string } }>(r).error).toMatchObject({ code: 'PAIRING_TIMEOUT', message: expect.stringContaining('not linked within 2s') as unknown });
+  });
+
+  it('exits 1 with a clear message when the gateway goes away mid-wait (the guest hangs)', async () => {
+    const png = join(dir, 'dropped.png');
+    const running = stack.cli(['planes', 'connect', '--plane', plane.name, '--agent', AGENT, '--channel', 'whatsapp', '--png', png, '--timeout', '90s'], asOwner);
+    await until('the PNG', async () => ((await stat(png).catch(() => undefined))?.size ? true : undefined));
+    const hang = await fetch(`${stack.emulator.url}/__emulator/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instance: instancePath, heartbeat: 'hang' }) });
+    expect(hang.status, await hang.text()).toBe(200);
+    const r = await running;
+    const resume = await fetch(`${stack.emulator.url}/__emulator/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instance: instancePath, heartbeat: 'resume' }) });
+    expect(resume.status, await resume.text()).toBe(200);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^error: the agent's gateway on instance \S+ closed the connection during web\.login\.wait \(1006\); is the agent running\? see planes status$/);
   });
 
   it('pairs WhatsApp: a QR in the terminal and as PNG, the simulated scan links it, connect reports connected', async () => {

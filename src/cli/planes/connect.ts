@@ -2,7 +2,9 @@
  * `planes connect --plane --agent --channel whatsapp|signal|telegram [--png FILE] [--timeout] [--json]`:
  * the owner links a messaging channel to their own agent. It runs with the caller's own credentials:
  * reads the agent's gateway token from Secret Manager, opens an IAP tunnel to the agent (IAP admits the
- * owner only), and talks to the OpenClaw gateway on the VM (gateway-tunnel.ts):
+ * owner only) — on real GCP an SSH port forward through IAP run by gcloud (iap-port-forward.ts), against
+ * the emulator its tunnel WebSocket — and talks to the OpenClaw gateway on the VM over a WebSocket
+ * (gateway-tunnel.ts):
  * - WhatsApp, Signal: `web.login.start` → the pairing QR, shown in the terminal (and written as PNG with
  *   --png), then `web.login.wait` until the phone has scanned it, with progress; reports connected.
  * - Telegram needs no pairing: it reports what the gateway says (connected once a TELEGRAM_BOT_TOKEN was
@@ -12,15 +14,16 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { QR_CHANNELS, type WebLoginStartResult, type WebLoginWaitResult } from '../../domain/gateway-protocol.js';
+import { QR_CHANNELS, SSH_PORT, TUNNEL_PATH, type WebLoginStartResult, type WebLoginWaitResult } from '../../domain/gateway-protocol.js';
 import { InvalidInputError } from '../../domain/invalid-input.js';
 import { parseAgentName, parsePlaneName, type SecretKey } from '../../domain/names.js';
-import { GATEWAY_TOKEN_ENV_VAR } from '../../domain/openclaw-config.js';
+import { GATEWAY_PORT, GATEWAY_TOKEN_ENV_VAR } from '../../domain/openclaw-config.js';
 import { agentResourceNames } from '../../domain/resource-names.js';
 import { CHANNEL_KINDS, type ChannelKind, type ChannelState } from '../../domain/runtime-profile.js';
 import type { GcpClients } from '../../gcp/clients.js';
 import { gcpCall } from '../../gcp/errors.js';
-import { emulatorGatewayClient, GatewayTunnelError, type GatewayClient } from '../../gcp/gateway-tunnel.js';
+import { GatewayTunnelError, openGatewayClient, type GatewayClient } from '../../gcp/gateway-tunnel.js';
+import { openIapPortForward, PortForwardError, type PortForward } from '../../gcp/iap-port-forward.js';
 import type { InstanceRef } from '../../gcp/guest-health.js';
 import { OperationFailedError, runCommand, type Output } from '../command.js';
 import { pngFromDataUrl, qrModules, renderQr } from '../qr-terminal.js';
@@ -83,7 +86,14 @@ async function readGatewayToken(gcp: GcpClients, secretName: string): Promise<st
 
 function failure(error: unknown): unknown {
   if (error instanceof GatewayTunnelError) return new OperationFailedError(error.message, error.kind);
+  if (error instanceof PortForwardError) return new OperationFailedError(error.message, 'TUNNEL_ERROR');
   return error;
+}
+
+/** The emulator's tunnel endpoint (a WebSocket standing for the SSH-over-IAP hop), the caller as bearer. */
+function emulatorTunnel(emulatorUrl: string, caller: string, target: InstanceRef): { url: string; headers: Record<string, string> } {
+  const query = new URLSearchParams({ project: target.project, zone: target.zone, instance: target.instance, interface: 'nic0', port: String(SSH_PORT) });
+  return { url: `${emulatorUrl.replace(/^http/, 'ws')}${TUNNEL_PATH}?${query.toString()}`, headers: { authorization: `Bearer ${caller}` } };
 }
 
 async function showQr(result: WebLoginStartResult, png: string | undefined, out: Output): Promise<void> {
@@ -151,22 +161,20 @@ export function registerConnect(planes: Command): void {
           if (!status.agents.some((a) => a.spec.name === agent)) throw new InvalidInputError('--agent', `no agent named ${agent} in plane ${plane}`);
           const gcp = await session.google();
           const emulatorUrl = gcp.endpoint.emulatorUrl;
-          if (!emulatorUrl) {
-            throw new OperationFailedError(
-              'planes connect talks to the gateway through the emulated IAP tunnel only; on real GCP run `gcloud compute ssh --tunnel-through-iap` with `-L 18789:127.0.0.1:18789` and `openclaw channels login` for now',
-              'NOT_SUPPORTED',
-            );
-          }
-          const caller = emulatorCaller();
+          const caller = emulatorUrl ? emulatorCaller() : undefined;
           const names = agentResourceNames(status.spec.project, plane, agent);
           const target: InstanceRef = { project: status.spec.project, zone: status.spec.zone, instance: names.instance };
+          const gatewayToken = await readGatewayToken(gcp, names.secretName(GATEWAY_TOKEN_ENV_VAR as SecretKey));
+          let forward: PortForward | undefined;
+          let gateway: GatewayClient | undefined;
           try {
-            const gateway = emulatorGatewayClient({
-              emulatorUrl,
-              caller,
-              target,
-              gatewayToken: await readGatewayToken(gcp, names.secretName(GATEWAY_TOKEN_ENV_VAR as SecretKey)),
-            });
+            if (emulatorUrl) {
+              gateway = await openGatewayClient({ ...emulatorTunnel(emulatorUrl, caller!, target), gatewayToken, where: `instance ${target.instance}`, caller: caller! });
+            } else {
+              out.progress(`opening an IAP tunnel to ${target.instance} (gcloud compute ssh --tunnel-through-iap)`);
+              forward = await openIapPortForward({ ...target, remotePort: GATEWAY_PORT });
+              gateway = await openGatewayClient({ url: `ws://127.0.0.1:${forward.localPort}`, gatewayToken, where: `instance ${target.instance}` });
+            }
             const state = channel === 'telegram' ? await telegramState(gateway, plane, agent) : await pair(gateway, channel, o.png, timeoutMs, out);
             return {
               data: { plane, agent, channel, state, png: o.png ?? null },
@@ -174,6 +182,9 @@ export function registerConnect(planes: Command): void {
             };
           } catch (error) {
             throw failure(error);
+          } finally {
+            gateway?.close();
+            forward?.close();
           }
         });
       }),

@@ -21,6 +21,7 @@
  * service modules (compute, iam, secretmanager, resourcemanager, iap). Each service module owns the
  * state of its resources and exposes routes; the core owns everything cross-cutting.
  */
+import type { WebSocket } from 'ws';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -110,6 +111,11 @@ export interface Route {
   /** For APIs whose npm client ships no proto (IAM admin): a validator that throws ApiError(400). */
   readonly validate?: (body: unknown) => void;
   handle(req: RouteRequest): RouteResult | Promise<RouteResult>;
+  /**
+   * A route that takes a WebSocket upgrade (a GET with `Upgrade: websocket`): checked like any call
+   * first, an ApiError being the HTTP answer before the upgrade; the function it returns gets the socket.
+   */
+  readonly upgrade?: (req: RouteRequest) => Promise<(socket: WebSocket) => void>;
 }
 
 export interface IamBinding {
@@ -157,11 +163,25 @@ export interface EmulatorServices {
   /** Compute instance lookup, for the IAP module (a tunnel policy needs an existing instance). */
   instanceExists(project: string, zone: string, instance: string): boolean;
   /**
-   * One session with whatever listens on `port` of the instance's loopback (the guest simulator's
-   * gateway): request frames in, the frames the listener sent back out. Rejects with an ApiError when
-   * nothing listens there. For the IAP tunnel module.
+   * A live connection to whatever listens on `port` of the instance's loopback (the guest simulator's
+   * gateway): frames in through the returned session, frames out through `peer`. Throws an ApiError
+   * when nothing listens there. For the IAP tunnel module.
    */
-  guestLoopbackSession(project: string, zone: string, instance: string, port: number, frames: readonly unknown[]): Promise<unknown[]>;
+  guestLoopbackConnect(project: string, zone: string, instance: string, port: number, peer: LoopbackPeer): LoopbackSession;
+}
+
+/** The tunnel's side of a loopback connection (frames are parsed JSON messages). */
+export interface LoopbackPeer {
+  send(frame: unknown): void;
+  close(code: number, reason: string): void;
+  /** The listener went away without a close frame. */
+  drop(): void;
+}
+
+/** The listener's side: frames from the tunnel, and the tunnel closing. */
+export interface LoopbackSession {
+  receive(frame: unknown): void;
+  closed(): void;
 }
 
 export interface EmulatorClock {

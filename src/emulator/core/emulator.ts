@@ -17,7 +17,7 @@ import {
   type ServiceModule,
 } from './contract.js';
 import { FaultInjector, parseFaultRules, type FaultRule, type FaultRuleStatus } from './faults.js';
-import { createPipelineServer, listen, type AdminRequest } from './http-server.js';
+import { createPipelineServer, listen, terminateWebSockets, type AdminRequest } from './http-server.js';
 import { LatencyModel, type MethodLatency } from './latency.js';
 import { preloadSchemas } from './proto-schema.js';
 import { createRandom } from './random.js';
@@ -76,10 +76,10 @@ function composeServices(modules: () => readonly ServiceModule[]): EmulatorServi
     readSecretForGuest: (secret, member) => first('readSecretForGuest')?.readSecretForGuest?.(secret, member),
     secretVersionForGuest: (secret, member) => first('secretVersionForGuest')?.secretVersionForGuest?.(secret, member),
     instanceExists: (project, zone, instance) => first('instanceExists')?.instanceExists?.(project, zone, instance) ?? false,
-    guestLoopbackSession: async (project, zone, instance, port, frames) => {
-      const owner = first('guestLoopbackSession');
-      if (!owner?.guestLoopbackSession) throw new ApiError(503, 'UNAVAILABLE', 'no guest simulator in this emulator', 'unavailable');
-      return owner.guestLoopbackSession(project, zone, instance, port, frames);
+    guestLoopbackConnect: (project, zone, instance, port, peer) => {
+      const owner = first('guestLoopbackConnect');
+      if (!owner?.guestLoopbackConnect) throw new ApiError(503, 'UNAVAILABLE', 'no guest simulator in this emulator', 'unavailable');
+      return owner.guestLoopbackConnect(project, zone, instance, port, peer);
     },
   };
 }
@@ -214,6 +214,7 @@ export async function startCore(factories: readonly ServiceFactory[], options: C
       closed = true;
       clock.stop();
       for (const m of modules) m.close?.();
+      terminateWebSockets(server);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -4,8 +4,10 @@
  * time, apply injected faults, then let the service module answer. Errors are rendered in the shape
  * of the API the path belongs to. Admin paths (/__emulator/...) bypass all of it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import { ApiError, type Route, type RouteResult } from './contract.js';
 import type { CallLog } from './call-log.js';
 import { errorBody, errorStyleFor, internalError } from './error-body.js';
@@ -125,7 +127,57 @@ export function createPipelineServer(parts: PipelineParts): Server {
   });
   // The clients keep connections alive; a generous timeout avoids reconnect churn under load.
   server.keepAliveTimeout = 30_000;
+  const sockets = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void upgrade(parts, sockets, req, socket, head);
+  });
+  upgradedSockets.set(server, sockets);
   return server;
+}
+
+const upgradedSockets = new WeakMap<Server, WebSocketServer>();
+
+/** Upgraded connections are no longer the HTTP server's: end them before closing it. */
+export function terminateWebSockets(server: Server): void {
+  for (const ws of upgradedSockets.get(server)?.clients ?? []) ws.terminate();
+}
+
+function refuseUpgrade(socket: Duplex, status: number, body: unknown): void {
+  const text = JSON.stringify(body ?? {});
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  );
+}
+
+/**
+ * A WebSocket upgrade goes through the same pipeline as a call (route, count, quota, latency, faults);
+ * only a route with `upgrade` takes one, and its refusal is an HTTP answer before the upgrade.
+ */
+async function upgrade(parts: PipelineParts, sockets: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const path = url.pathname;
+  const style = errorStyleFor(path);
+  socket.on('error', () => socket.destroy());
+  try {
+    const match = parts.router.match(req.method ?? 'GET', path);
+    if (!match?.route.upgrade) throw new ApiError(404, 'NOT_FOUND', `The requested URL ${path} was not found on this server.`, 'notFound');
+    const route = match.route;
+    parts.calls.record(route.id);
+    parts.quotas.consume(route.id, match.params.project);
+    await parts.clock.sleep(parts.latency.requestMs(route.id));
+    const decision = parts.faults.decide(route.id, match.params.project, { style, resource: resourceOfPath(path), operationRoute: false });
+    if (decision.error) throw decision.error;
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+    const attach = await route.upgrade!({ params: match.params, query: url.searchParams, body: undefined, methodId: route.id, headers });
+    sockets.handleUpgrade(req, socket, head, (ws) => attach(ws));
+  } catch (error) {
+    if (error instanceof ApiError) {
+      refuseUpgrade(socket, error.httpStatus, errorBody(error, style));
+      return;
+    }
+    process.stderr.write(`emulator: upgrade ${path} failed: ${(error as Error)?.stack ?? String(error)}\n`);
+    refuseUpgrade(socket, 500, errorBody(internalError(), style));
+  }
 }
 
 async function handle(parts: PipelineParts, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -24,13 +24,13 @@
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, HEARTBEAT_INTERVAL_SECONDS, METADATA, type GuestHealth } from '../../domain/guest-contract.js';
 import { GATEWAY_PORT } from '../../domain/openclaw-config.js';
-import { ApiError, type AdminRoute, type ServiceContext } from '../core/contract.js';
+import { ApiError, type AdminRoute, type LoopbackPeer, type LoopbackSession, type ServiceContext } from '../core/contract.js';
 import type { GuestHooks } from '../services/compute/env.js';
 import { metadataFlag, metadataValue } from '../services/compute/instance-metadata.js';
 import type { InstanceRecord } from '../services/compute/state.js';
 import { writeLine, writeRaw } from './serial-console.js';
 import { createChannelModel, isChannelKind } from './channels.js';
-import { gatewaySession } from './gateway.js';
+import { openGatewaySession } from './gateway.js';
 import { StateFormats } from './state-format.js';
 
 export interface GuestOptions {
@@ -81,7 +81,7 @@ export interface GuestSimulator extends GuestHooks {
   /** Forgets every running guest (emulator reset). */
   clear(): void;
   /** A client session with what listens on the guest's loopback `port` (its OpenClaw gateway). */
-  loopbackSession(i: InstanceRecord, port: number, frames: readonly unknown[]): Promise<unknown[]>;
+  loopbackConnect(i: InstanceRecord, port: number, peer: LoopbackPeer): LoopbackSession;
 }
 
 export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, options: GuestOptions = {}): GuestSimulator {
@@ -324,7 +324,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
   }
 
   /** The gateway listens while the guest runs it and is not hung; otherwise the port refuses. */
-  async function loopbackSession(i: InstanceRecord, port: number, frames: readonly unknown[]): Promise<unknown[]> {
+  function loopbackConnect(i: InstanceRecord, port: number, peer: LoopbackPeer): LoopbackSession {
     const up = (): InstanceRecord | undefined => {
       const run = runs.get(keyOf(i));
       const now = run ? current(run) : undefined;
@@ -333,7 +333,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     if (port !== GATEWAY_PORT || !up()) {
       throw new ApiError(502, 'UNAVAILABLE', `channel 2: open failed: connect failed: Connection refused (127.0.0.1:${port} on ${i.name})`, 'unavailable');
     }
-    return gatewaySession({ channels, live: up }, frames);
+    return openGatewaySession({ channels, live: up }, peer);
   }
 
   function control(body: unknown): unknown {
@@ -398,7 +398,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       runs.clear();
       channels.clear();
     },
-    loopbackSession,
+    loopbackConnect,
     close() {
       closed = true;
       this.clear();

@@ -1,5 +1,5 @@
 /**
- * The IAP TCP tunnel, emulated: `POST /v4/connect?project&zone&instance&interface=nic0&port=22`.
+ * The IAP TCP tunnel, emulated: a WebSocket upgrade of `GET /v4/connect?project&zone&instance&interface=nic0&port=22`.
  *
  * Real IAP (gcloud's `start-iap-tunnel`, `compute ssh --tunnel-through-iap`) opens a WebSocket to
  * wss://tunnel.cloudproxy.app/v4/connect with the same query, authorised by the caller's OAuth token:
@@ -9,12 +9,17 @@
  * VM's loopback.
  *
  * Simplified here, and only here: the emulator has no OAuth server, so the bearer token IS the caller's
- * email (`Authorization: Bearer alice@example.com`, read as `user:alice@example.com`); and one HTTP
- * exchange stands for one tunnelled session: the body names the SSH forward's target and carries the
- * request frames, the answer carries the frames the listener sent back (see gateway-protocol.ts). The
- * SSH hop itself (OS Login) is not modelled: IAP's check is the one that keeps non-owners out.
+ * email (`Authorization: Bearer alice@example.com`, read as `user:alice@example.com`); and the
+ * WebSocket carries the gateway's own frames instead of SSH bytes: it stands for the SSH session with
+ * its local forward (`gcloud compute ssh --tunnel-through-iap -- -N -L <port>:127.0.0.1:18789`) that
+ * planes connect opens against real GCP. The forward's target is the query's `forward=127.0.0.1:<port>`
+ * (emulator only; default the gateway port). When nothing listens there the upgrade is answered 502
+ * (real ssh would open and then fail the channel). The SSH hop itself (OS Login) is not modelled: IAP's
+ * check is the one that keeps non-owners out. 401/403 are answered before the upgrade, as IAP does.
  */
-import { TUNNEL_PATH, type TunnelExchange } from '../../domain/gateway-protocol.js';
+import type { RawData, WebSocket } from 'ws';
+import { TUNNEL_PATH } from '../../domain/gateway-protocol.js';
+import { GATEWAY_PORT } from '../../domain/openclaw-config.js';
 import { ApiError, type Route, type ServiceContext } from '../core/contract.js';
 import { invalidArgument, permissionDenied } from './api-errors.js';
 import type { StoredPolicy } from './iam-policy.js';
@@ -58,21 +63,32 @@ function callerOf(headers: Readonly<Record<string, string | undefined>> | undefi
   return m[1]!.includes(':') ? m[1]! : `user:${m[1]!}`;
 }
 
-function exchangeOf(body: unknown): TunnelExchange {
-  const b = (body ?? {}) as Partial<TunnelExchange>;
-  const forward = b.forward;
-  if (!forward || typeof forward.host !== 'string' || !Number.isInteger(forward.port)) throw invalidArgument('forward must be { host, port }', 'forward');
-  if (!Array.isArray(b.frames)) throw invalidArgument('frames must be a list of gateway frames', 'frames');
-  return { forward, frames: b.frames };
+/** The emulated SSH forward's target: `127.0.0.1:<port>` on the VM (default the gateway's port). */
+function forwardPortOf(query: URLSearchParams): number {
+  const forward = query.get('forward') ?? `127.0.0.1:${GATEWAY_PORT}`;
+  const m = /^(127\.0\.0\.1|localhost):(\d+)$/.exec(forward);
+  if (!m) throw invalidArgument('forward must target the VM loopback (127.0.0.1:<port>)', 'forward');
+  return Number(m[2]);
+}
+
+function parseFrame(data: RawData): unknown {
+  try {
+    return JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 export function tunnelRoutes(ctx: ServiceContext, policyOf: (t: TunnelTarget) => StoredPolicy | undefined, resolveProject: (segment: string) => string): Route[] {
   return [
     {
-      method: 'POST',
+      method: 'GET',
       path: TUNNEL_PATH,
       id: 'iap.tunnelInstances.connect',
-      async handle(req) {
+      handle() {
+        throw new ApiError(400, 'INVALID_ARGUMENT', 'the tunnel is a WebSocket: send Upgrade: websocket', 'badRequest');
+      },
+      async upgrade(req) {
         const q = req.query;
         const [project, zone, instance] = [q.get('project'), q.get('zone'), q.get('instance')];
         const port = Number(q.get('port'));
@@ -86,12 +102,34 @@ export function tunnelRoutes(ctx: ServiceContext, policyOf: (t: TunnelTarget) =>
         if (!ctx.services.instanceExists(target.project, zone, instance) || !mayTunnel(policyOf(target), member, port)) {
           throw permissionDenied(`${member} is not authorized to connect to ${resource} on port ${port} (iap.tunnelInstances.accessViaIAP).`);
         }
-        const exchange = exchangeOf(req.body);
-        if (exchange.forward.host !== '127.0.0.1' && exchange.forward.host !== 'localhost') {
-          throw invalidArgument('the forward must target the VM loopback (127.0.0.1)', 'forward.host');
-        }
-        const frames = await ctx.services.guestLoopbackSession(target.project, zone, instance, exchange.forward.port, exchange.frames);
-        return { body: { frames } };
+        const forwardPort = forwardPortOf(q);
+        // Connecting first: a refused port is the 502 before the upgrade; frames the gateway sends
+        // before the socket exists (its challenge) wait in `early`.
+        let socket: WebSocket | undefined;
+        const early: unknown[] = [];
+        let ended: (() => void) | undefined;
+        const session = ctx.services.guestLoopbackConnect(target.project, zone, instance, forwardPort, {
+          send(frame) {
+            if (socket) socket.send(JSON.stringify(frame));
+            else early.push(frame);
+          },
+          close(code, reason) {
+            if (socket) socket.close(code, reason);
+            else ended = () => socket?.close(code, reason);
+          },
+          drop() {
+            if (socket) socket.terminate();
+            else ended = () => socket?.terminate();
+          },
+        });
+        return (ws) => {
+          socket = ws;
+          for (const frame of early.splice(0)) ws.send(JSON.stringify(frame));
+          ended?.();
+          ws.on('message', (data) => session.receive(parseFrame(data)));
+          ws.on('close', () => session.closed());
+          ws.on('error', () => session.closed());
+        };
       },
     },
   ];

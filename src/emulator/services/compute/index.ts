@@ -74,10 +74,10 @@ export function computeService(options: ComputeOptions = {}): ServiceFactory {
       adminRoutes: () => guest.adminRoutes(),
       inventory: () => kinds.flatMap((k) => k.inventory()),
       instanceExists: (project, zone, instance) => find(project, zone, instance) !== undefined,
-      async guestLoopbackSession(project, zone, instance, port, frames) {
+      guestLoopbackConnect(project, zone, instance, port, peer) {
         const i = find(project, zone, instance);
         if (!i) throw new ApiError(404, 'NOT_FOUND', `The resource 'projects/${project}/zones/${zone}/instances/${instance}' was not found`, 'notFound');
-        return guest.loopbackSession(i, port, frames);
+        return guest.loopbackConnect(i, port, peer);
       },
       snapshot: () => state.snapshot(),
       restore(saved: unknown) {
