@@ -76,11 +76,8 @@ export const QR_CHANNELS: readonly ChannelKind[] = ['whatsapp', 'signal'];
 export const TUNNEL_PATH = '/v4/connect';
 export const SSH_PORT = 22;
 
-/**
- * Close codes the gateway uses (RFC 6455 §7.4): 1008 policy violation (a refused `connect`, no
- * challenge answer), 1012 service restart (the gateway is going away).
- */
-export const GATEWAY_CLOSE = { policyViolation: 1008, serviceRestart: 1012 } as const;
+/** The close code the gateway ends a refused handshake with (RFC 6455 §7.4.1, policy violation). */
+export const GATEWAY_CLOSE = { policyViolation: 1008 } as const;
 
 /** The operator client we present (handshake.md: `client.id` "cli", mode "cli"). */
 export const GATEWAY_CLIENT = { id: 'cli', mode: 'cli', role: 'operator', scopes: ['operator.admin'] } as const;

@@ -170,8 +170,8 @@ export function openGatewayClient(o: GatewayClientOptions): Promise<GatewayClien
     ws.on('close', (code, reason) => {
       const why = `${code}${reason.length ? ` ${reason.toString('utf8')}` : ''}`;
       const inFlight = [...pending.values()].map((p) => p.method);
-      const during = !ready ? 'before completing its handshake' : inFlight.length ? `during ${inFlight.join(', ')}` : '';
-      fail(new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway on ${o.where} closed the connection ${during} (${why}); is the agent running? see planes status`.replace('  ', ' ')));
+      const during = !ready ? ' before completing its handshake' : inFlight.length ? ` during ${inFlight.join(', ')}` : '';
+      fail(new GatewayTunnelError('GATEWAY_UNAVAILABLE', `the agent's gateway on ${o.where} closed the connection${during} (${why}); is the agent running? see planes status`));
     });
     ws.on('message', (data) => {
       const frame = parseFrame(data);

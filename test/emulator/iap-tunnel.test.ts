@@ -187,6 +187,11 @@ describe('the IAP tunnel', () => {
     }
   });
 
+  it('is a WebSocket only: a plain GET is refused with 400', async () => {
+    const res = await fetch(tunnelUrl({}).replace(/^ws/, 'http'), { headers: { authorization: 'Bearer alice@example.com' } });
+    expect(res.status).toBe(400);
+  });
+
   it('reaches nothing on a port where nothing listens (502 before the upgrade)', async () => {
     const r = (await tunnel({ caller: 'alice@example.com', forwardPort: 8080 })) as Refused;
     expect(r.status).toBe(502);

@@ -168,8 +168,8 @@ export function registerConnect(planes: Command): void {
           let forward: PortForward | undefined;
           let gateway: GatewayClient | undefined;
           try {
-            if (emulatorUrl) {
-              gateway = await openGatewayClient({ ...emulatorTunnel(emulatorUrl, caller!, target), gatewayToken, where: `instance ${target.instance}`, caller: caller! });
+            if (emulatorUrl && caller) {
+              gateway = await openGatewayClient({ ...emulatorTunnel(emulatorUrl, caller, target), gatewayToken, where: `instance ${target.instance}`, caller });
             } else {
               out.progress(`opening an IAP tunnel to ${target.instance} (gcloud compute ssh --tunnel-through-iap)`);
               forward = await openIapPortForward({ ...target, remotePort: GATEWAY_PORT });

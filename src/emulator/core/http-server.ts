@@ -162,6 +162,10 @@ async function upgrade(parts: PipelineParts, sockets: WebSocketServer, req: Inco
     const match = parts.router.match(req.method ?? 'GET', path);
     if (!match?.route.upgrade) throw new ApiError(404, 'NOT_FOUND', `The requested URL ${path} was not found on this server.`, 'notFound');
     const route = match.route;
+    // A malformed handshake is refused before the route opens anything it would have to close again.
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key'] || req.headers['sec-websocket-version'] !== '13') {
+      throw new ApiError(400, 'INVALID_ARGUMENT', 'expected a WebSocket upgrade (Upgrade: websocket, Sec-WebSocket-Version: 13)', 'badRequest');
+    }
     parts.calls.record(route.id);
     parts.quotas.consume(route.id, match.params.project);
     await parts.clock.sleep(parts.latency.requestMs(route.id));
