@@ -167,6 +167,7 @@ export function healthOf(row: AgentStatusRow): { health: AgentHealth; reason: st
     case 'Pausing':
     case 'Resuming':
     case 'Restarting':
+    case 'Reconfiguring':
       return { health: 'starting', reason: row.state.toLowerCase() };
     case 'Unhealthy': {
       if (row.instanceStatus !== 'RUNNING') return { health: 'unhealthy', reason: `VM ${row.instanceStatus ?? 'missing'}` };

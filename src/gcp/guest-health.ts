@@ -3,6 +3,8 @@
  * first-heartbeat activity and by the status views; a describe-level read, never a secret.
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, type GuestHealth } from '../domain/guest-contract.js';
+import { parseAppliedRuntime } from '../domain/runtime-metadata.js';
+import type { AppliedRuntime, ReportedSpend } from '../domain/runtime-profile.js';
 import type { GcpClients } from './clients.js';
 import { isNotFound, normalizeGcpError } from './errors.js';
 
@@ -17,6 +19,22 @@ export interface GuestReport {
   readonly heartbeatAt?: number;
   readonly version?: string;
   readonly health?: GuestHealth;
+  /** The runtime profile the guest applied (GUEST_ATTRIBUTES.runtime). */
+  readonly runtime?: AppliedRuntime;
+  /** What it reports having spent this month (GUEST_ATTRIBUTES.spend). */
+  readonly spend?: ReportedSpend;
+}
+
+function parseSpend(value: string | undefined): ReportedSpend | undefined {
+  if (!value) return undefined;
+  try {
+    const s = JSON.parse(value) as Partial<ReportedSpend>;
+    if (typeof s.month !== 'string' || !/^\d{4}-\d{2}$/.test(s.month) || typeof s.usd !== 'number' || typeof s.tokens !== 'number') return undefined;
+    if (!Number.isFinite(s.usd) || s.usd < 0 || !Number.isFinite(s.tokens) || s.tokens < 0) return undefined;
+    return { month: s.month, tokens: s.tokens, usd: s.usd };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Promise<GuestReport> {
@@ -31,6 +49,10 @@ export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Pr
     if (version) report.version = version;
     const health = value(GUEST_ATTRIBUTES.health);
     if (health) report.health = health as GuestHealth;
+    const runtime = parseAppliedRuntime(value(GUEST_ATTRIBUTES.runtime));
+    if (runtime) report.runtime = runtime;
+    const spend = parseSpend(value(GUEST_ATTRIBUTES.spend));
+    if (spend) report.spend = spend;
     return report;
   } catch (error) {
     // Nothing published yet (or no instance) reads as 404.

@@ -11,3 +11,4 @@ export { backupPlane } from './backup-plane.js';
 export { restoreAgent } from './restore-agent.js';
 export { pauseAgent, resumeAgent, restartAgent, rotateAgentSecrets } from './agent-operations.js';
 export { healthWatch } from './health-watch.js';
+export { reconfigureAgent } from './reconfigure-agent.js';

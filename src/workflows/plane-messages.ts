@@ -15,6 +15,7 @@ import type { AgentName, OwnerEmail } from '../domain/names.js';
 import type { AgentRequest, AgentSpec, PlaneSpec } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
 import type { AgentOperationKind, AgentOperationsRecord } from './agent-operation-messages.js';
+import type { BudgetAlert } from '../domain/budget.js';
 import { planeWorkflowId } from '../domain/workflow-ids.js';
 import { describeFailure } from './saga.js';
 
@@ -31,7 +32,9 @@ export type AgentState =
   | 'Restarting'
   | 'Unhealthy'
   // A restore rebuilding its VM from a snapshot (restore-agent.ts).
-  | 'Restoring';
+  | 'Restoring'
+  // A new runtime profile being applied in place (reconfigure-agent.ts): same VM, gateway restarted.
+  | 'Reconfiguring';
 
 export interface RosterEntry {
   readonly spec: AgentSpec;
@@ -43,6 +46,15 @@ export interface RosterEntry {
   readonly since: number;
   /** Pause, resume, restarts and secret rotations of the agent (absent until the first). */
   readonly operations?: AgentOperationsRecord;
+  /** Runtime profile changes and budget alerts (plane-runtime.ts; absent until the first). */
+  readonly runtime?: RuntimeRecord;
+}
+
+export interface RuntimeRecord {
+  /** Budget alerts of the current month (80%, 95%, 100% of the cap), oldest first. */
+  readonly alerts: readonly BudgetAlert[];
+  /** The last reconfiguration's outcome, when it failed (the agent keeps running on its previous profile). */
+  readonly lastReconfigureError?: { readonly type: string; readonly message: string };
 }
 
 export interface PlaneStatus {
@@ -77,7 +89,7 @@ export const destroyPlaneUpdate = defineUpdate<PlanePhase, []>('destroy');
 export interface AgentOperationOutcome {
   readonly agent: AgentName;
   readonly owner: OwnerEmail;
-  readonly kind: 'provision' | 'deprovision' | 'restore' | AgentOperationKind;
+  readonly kind: 'provision' | 'deprovision' | 'restore' | 'reconfigure' | AgentOperationKind;
   readonly ok: boolean;
   readonly cancelled: boolean;
   readonly error?: { readonly type: string; readonly message: string };

@@ -18,6 +18,7 @@ import { registerSecrets } from './secrets.js';
 import { registerStatus } from './status.js';
 import { registerUpgrade } from './upgrade.js';
 import { registerUpgradeControl } from './upgrade-control.js';
+import { registerUpdateAgent } from './update-agent.js';
 
 export function registerPlanesCommands(program: Command): void {
   const planes = program.command('planes').description('create and run planes of agents');
@@ -39,4 +40,5 @@ export function registerPlanesCommands(program: Command): void {
   registerPauseResume(planes);
   registerRestartAgent(planes);
   registerRotateSecrets(planes);
+  registerUpdateAgent(planes);
 }

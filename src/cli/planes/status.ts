@@ -17,6 +17,7 @@ import { planeDriftView, renderDriftViews, type PlaneDriftView } from './drift.j
 import { listPlaneNames } from './list.js';
 import { runningPlane } from './plane-handle.js';
 import { withSession } from './session.js';
+import { agentRuntimeStatus, renderBudgetAlerts, spendCell, type AgentRuntimeStatus } from './runtime-status.js';
 
 /** The roster's state (Paused, Unhealthy, ... included), with Ready refined to Unhealthy by the guest's health. */
 export type AgentStatusState = AgentState;
@@ -37,6 +38,8 @@ export interface AgentStatusRow {
   readonly lastError: string | null;
   /** Restarts that completed (automatic, by an admin, or after a secret rotation). */
   readonly restarts: number;
+  /** Its runtime profile, what the guest applied, spend and budget alerts; null for agents without a profile. */
+  readonly runtime: AgentRuntimeStatus | null;
 }
 
 export interface PlaneStatusView {
@@ -74,6 +77,7 @@ async function agentRow(gcp: GcpClients, plane: PlaneStatus, entry: RosterEntry,
     monthlyCostUsd: estimateAgentMonthlyCost({ machineType: entry.spec.machineType, paused: instanceStatus === 'TERMINATED' }).totalUsd,
     lastError: entry.lastError ? `${entry.lastError.type}: ${entry.lastError.message}` : null,
     restarts: entry.operations?.restarts ?? 0,
+    runtime: agentRuntimeStatus(entry, guest),
   };
 }
 
@@ -113,8 +117,10 @@ function render(views: readonly PlaneStatusView[]): string {
         a.vmType,
         `$${a.monthlyCostUsd.toFixed(2)}`,
         String(a.restarts),
+        spendCell(a.runtime),
       ]);
-      return `${head}\n${table(['AGENT', 'OWNER', 'STATE', 'HEARTBEAT', 'VERSION', 'VM TYPE', 'COST/MONTH', 'RESTARTS'], rows)}`;
+      const alerts = renderBudgetAlerts(p.agents);
+      return `${head}\n${table(['AGENT', 'OWNER', 'STATE', 'HEARTBEAT', 'VERSION', 'VM TYPE', 'COST/MONTH', 'RESTARTS', 'SPEND'], rows)}${alerts ? `\n${alerts}` : ''}`;
     })
     .join('\n\n');
 }

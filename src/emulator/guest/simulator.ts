@@ -20,6 +20,7 @@ import type { GuestHooks } from '../services/compute/env.js';
 import { metadataFlag, metadataValue } from '../services/compute/instance-metadata.js';
 import type { InstanceRecord } from '../services/compute/state.js';
 import { writeLine, writeRaw } from './serial-console.js';
+import { createGuestRuntime } from './runtime.js';
 
 export interface GuestOptions {
   /** Emulated ms between heartbeats. Default 30 s (the guest contract's). */
@@ -47,6 +48,7 @@ const NODE_VERSION = '24.21.0';
 const SCRIPT = 'google_metadata_script_runner[612]: startup-script';
 const HEARTBEAT = 'agents-plane-heartbeat[901]';
 const FOLLOWER = 'agents-plane-version-follower[733]';
+const RUNTIME_FOLLOWER = 'agents-plane-runtime-follower[734]';
 
 type Lookup = (project: string, zone: string, name: string) => InstanceRecord | undefined;
 
@@ -83,6 +85,8 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
   let failingVersions = new Set(options.failingVersions ?? []);
   const runs = new Map<string, Run>();
   let closed = false;
+  // Runtime profile: rendered OpenClaw config applied and reported, spend reported (runtime.ts).
+  const runtime = createGuestRuntime(ctx);
 
   const keyOf = (i: InstanceRecord) => `projects/${i.project}/zones/${i.zone}/instances/${i.name}`;
 
@@ -122,6 +126,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       const health = healthOf(i);
       i.guest.health = health;
       if (metadataFlag(i, METADATA.enableGuestAttributes)) {
+        runtime.beat(i);
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.heartbeat}`] = String(Math.floor(Date.now() / 1000));
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.health}`] = health;
         if (i.guest.version) i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.version}`] = i.guest.version;
@@ -238,6 +243,9 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     }
     setPhase(i, 'starting-gateway');
     script(i, 'applying the plane-managed OpenClaw config (loopback bind, token auth)');
+    const booting = i;
+    const profile = runtime.pending(booting, true);
+    if (profile) runtime.apply(booting, profile, (m) => script(booting, m));
     i = await startGateway(run, task, i, version);
     if (!i) return;
     script(i, `bootstrap complete: heartbeat every ${seconds(o.heartbeatIntervalMs)} to guest attributes ${GUEST_NAMESPACE}/{${Object.values(GUEST_ATTRIBUTES).join(',')}}`);
@@ -262,6 +270,22 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     }
   }
 
+  /** The runtime follower: re-applies a changed runtime config in place (config patch, gateway restart). */
+  async function followRuntime(run: Run): Promise<void> {
+    for (;;) {
+      let i = current(run);
+      if (!i || i.guest.phase !== 'running') return;
+      const profile = runtime.pending(i, false);
+      if (!profile) return;
+      log(i, RUNTIME_FOLLOWER, `agents-plane: runtime profile change -> ${profile.digest}; restarting the gateway`);
+      await ctx.clock.sleep(o.gatewayStartMs);
+      i = current(run);
+      if (!i || i.guest.phase !== 'running') return;
+      const running = i;
+      runtime.apply(running, profile, (m) => log(running, RUNTIME_FOLLOWER, `agents-plane: ${m}`));
+    }
+  }
+
   function launch(i: InstanceRecord, resumeRunning: boolean): void {
     const key = keyOf(i);
     const previous = runs.get(key);
@@ -271,6 +295,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     if (resumeRunning) {
       startHeartbeat(run);
       void followVersion(run);
+      void followRuntime(run);
     } else {
       void boot(run);
     }
@@ -288,9 +313,17 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     ctx.markDirty();
   }
 
+  function instanceOf(instance: unknown): InstanceRecord {
+    const m = typeof instance === 'string' ? /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(instance) : null;
+    if (!m) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: instance must be projects/<p>/zones/<z>/instances/<i>', 'invalid');
+    const i = lookup(m[1]!, m[2]!, m[3]!);
+    if (!i) throw new ApiError(404, 'NOT_FOUND', `guest: no instance ${String(instance)}`, 'notFound');
+    return i;
+  }
+
   function control(body: unknown): unknown {
     const b = (body ?? {}) as { failingVersions?: unknown; instance?: unknown; heartbeat?: unknown };
-    const known = new Set(['failingVersions', 'instance', 'heartbeat']);
+    const known = new Set(['failingVersions', 'instance', 'heartbeat', ...runtime.controlFields]);
     for (const k of Object.keys(b)) if (!known.has(k)) throw new ApiError(400, 'INVALID_ARGUMENT', `guest: unknown field ${k}`, 'invalid');
     if (b.failingVersions !== undefined) {
       if (!Array.isArray(b.failingVersions) || b.failingVersions.some((v) => typeof v !== 'string')) {
@@ -298,6 +331,8 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       }
       failingVersions = new Set(b.failingVersions as string[]);
     }
+    const runtimeFields = runtime.controlFields.some((f) => (b as Record<string, unknown>)[f] !== undefined);
+    if (runtimeFields) return runtime.control(b, (instance) => instanceOf(instance));
     if (b.instance !== undefined || b.heartbeat !== undefined) {
       const m = typeof b.instance === 'string' ? /^projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/.exec(b.instance) : null;
       if (!m) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: instance must be projects/<p>/zones/<z>/instances/<i>', 'invalid');
@@ -329,6 +364,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     metadataChanged(i) {
       const run = runs.get(keyOf(i));
       if (run) void followVersion(run);
+      if (run) void followRuntime(run);
     },
     restored(i) {
       if (i.status !== 'RUNNING' || i.guest.phase === 'off') return;
@@ -337,6 +373,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     adminRoutes: () => [
       { method: 'POST', path: '/guest', handle: (req) => ({ body: control(req.body) }) },
       { method: 'GET', path: '/guest', handle: () => ({ body: { failingVersions: [...failingVersions].sort() } }) },
+      { method: 'GET', path: '/guest/runtime', handle: () => ({ body: runtime.view(lookup) }) },
     ],
     clear() {
       for (const run of runs.values()) run.cancelled = true;

@@ -1,0 +1,85 @@
+/**
+ * The runtime-profile part of `planes status` (and cost-report's spend column): the profile, whether the
+ * guest has applied it, this month's spend against the budget and the alerts raised. Built from the
+ * roster (desired profile, alerts) and the guest's report (applied digest, spend).
+ */
+import { budgetUsedFraction, thresholdLabel } from '../../domain/budget.js';
+import { renderRuntime } from '../../domain/runtime-metadata.js';
+import type { AgentRuntimeProfile, ReportedSpend } from '../../domain/runtime-profile.js';
+import type { GuestReport } from '../../gcp/guest-health.js';
+import type { RosterEntry } from '../../workflows/plane-messages.js';
+
+export interface BudgetAlertView {
+  readonly month: string;
+  readonly threshold: number;
+  /** `80%`, `95%`, `100%`. */
+  readonly label: string;
+  readonly usd: number;
+  readonly capUsdPerMonth: number;
+  /** ISO time the plane recorded it. */
+  readonly at: string;
+  readonly action: string | null;
+  readonly actionOutcome: string | null;
+}
+
+export interface AgentRuntimeStatus {
+  readonly profile: AgentRuntimeProfile;
+  /** Digest of the profile the plane wants, and of the one the guest reports applied (null: none yet). */
+  readonly desiredDigest: string;
+  readonly appliedDigest: string | null;
+  readonly applied: boolean;
+  /** OpenClaw's heartbeat cadence the guest reports, in seconds. */
+  readonly heartbeatSeconds: number | null;
+  /** This month's spend the guest reports. */
+  readonly spend: ReportedSpend | null;
+  readonly budget: { readonly capUsdPerMonth: number; readonly action: string; readonly usedFraction: number } | null;
+  readonly alerts: readonly BudgetAlertView[];
+  readonly lastReconfigureError: string | null;
+}
+
+export function agentRuntimeStatus(entry: RosterEntry, guest: GuestReport): AgentRuntimeStatus | null {
+  const profile = entry.spec.runtime;
+  if (!profile) return null;
+  const desiredDigest = renderRuntime(profile).digest;
+  const spend = guest.spend ?? null;
+  return {
+    profile,
+    desiredDigest,
+    appliedDigest: guest.runtime?.digest ?? null,
+    applied: guest.runtime?.digest === desiredDigest,
+    heartbeatSeconds: guest.runtime?.heartbeatSeconds ?? null,
+    spend,
+    budget: profile.budget ? { ...profile.budget, usedFraction: budgetUsedFraction(spend ?? undefined, profile.budget) } : null,
+    alerts: (entry.runtime?.alerts ?? []).map((a) => ({
+      month: a.month,
+      threshold: a.threshold,
+      label: thresholdLabel(a.threshold),
+      usd: a.usd,
+      capUsdPerMonth: a.capUsdPerMonth,
+      at: new Date(a.at).toISOString(),
+      action: a.action ?? null,
+      actionOutcome: a.actionOutcome ?? null,
+    })),
+    lastReconfigureError: entry.runtime?.lastReconfigureError ? `${entry.runtime.lastReconfigureError.type}: ${entry.runtime.lastReconfigureError.message}` : null,
+  };
+}
+
+/** `$4.20/$10 (42%)`, `$4.20`, or `-`. */
+export function spendCell(runtime: AgentRuntimeStatus | null): string {
+  if (!runtime?.spend) return runtime?.budget ? `$0.00/$${runtime.budget.capUsdPerMonth}` : '-';
+  const usd = `$${runtime.spend.usd.toFixed(2)}`;
+  return runtime.budget ? `${usd}/$${runtime.budget.capUsdPerMonth} (${Math.round(runtime.budget.usedFraction * 100)}%)` : usd;
+}
+
+/** One line per alert, under the status table: never silent. */
+export function renderBudgetAlerts(agents: readonly { name: string; runtime: AgentRuntimeStatus | null }[]): string {
+  return agents
+    .flatMap((a) =>
+      (a.runtime?.alerts ?? []).map(
+        (al) =>
+          `ALERT ${a.name}: ${al.label} of its $${al.capUsdPerMonth} monthly budget reached ($${al.usd.toFixed(2)} in ${al.month})` +
+          (al.actionOutcome ? `; ${al.action}: ${al.actionOutcome}` : ''),
+      ),
+    )
+    .join('\n');
+}
