@@ -6,25 +6,21 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { GcpClients } from '../gcp/clients.js';
-import { gcpCall, normalizeGcpError, OperationError } from '../gcp/errors.js';
-import { waitForOperation } from '../gcp/operations.js';
 import { readGuestReport } from '../gcp/guest-health.js';
 import { METADATA } from '../domain/guest-contract.js';
-import { agentLabels, labelsMatch } from '../domain/labels.js';
 import { agentResourceNames } from '../domain/resource-names.js';
 import { renderRuntime, runtimeMetadataItems } from '../domain/runtime-metadata.js';
 import type { AppliedRuntime } from '../domain/runtime-profile.js';
 import { agentSecretKeys } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { bootScriptFor } from './boot-script.js';
-import { asActivity, ownershipConflict } from './failure.js';
-import { requestIdFor, retireRequestIds } from './request-id.js';
+import { asActivity } from './failure.js';
 import type { PollTiming } from './service-accounts.js';
+import { setAgentMetadataItems } from './instance-metadata.js';
 
 export function agentRuntimeActivities(clients: GcpClients, timing: PollTiming) {
   const names = ({ plane, agent }: AgentTarget) => agentResourceNames(plane.project, plane.name, agent.name);
   const where = (t: AgentTarget) => ({ project: t.plane.project, zone: t.plane.zone, instance: names(t).instance });
-  const labelsOf = (t: AgentTarget) => agentLabels(t.plane.name, t.agent.name, t.agent.owner);
 
   return {
     /**
@@ -42,29 +38,8 @@ export function agentRuntimeActivities(clients: GcpClients, timing: PollTiming) 
           [METADATA.startupScript]: bootScriptFor(t),
         };
         const digest = renderRuntime(profile).digest;
-        for (;;) {
-          const [instance] = await gcpCall('read instance', () => clients.instances.get(where(t)));
-          if (!labelsMatch(instance.labels as Record<string, string>, labelsOf(t))) throw ownershipConflict(`instance ${names(t).instance}`);
-          const items = (instance.metadata?.items ?? []).map((i) => ({ key: i.key ?? '', value: i.value ?? '' }));
-          const current = new Map(items.map((i) => [i.key, i.value]));
-          if (Object.entries(wanted).every(([k, v]) => current.get(k) === v)) return digest;
-          const fingerprint = instance.metadata?.fingerprint ?? '';
-          const next = [...items.filter((i) => !(i.key in wanted)), ...Object.entries(wanted).map(([key, value]) => ({ key, value }))];
-          try {
-            const [op] = await clients.instances.setMetadata({
-              ...where(t),
-              // Per profile and fingerprint: a retry of this very write is replayed, a new write is new.
-              requestId: requestIdFor(`agent-runtime ${digest} ${fingerprint}`, names(t).instance),
-              metadataResource: { items: next, fingerprint },
-            });
-            await waitForOperation(clients, t.plane.project, op, 'set agent runtime');
-            return digest;
-          } catch (error) {
-            if (error instanceof OperationError) retireRequestIds();
-            const e = normalizeGcpError(error, 'set agent runtime');
-            if (e.kind !== 'PRECONDITION') throw e;
-          }
-        }
+        await setAgentMetadataItems(clients, t, wanted, `agent-runtime ${digest}`, 'set agent runtime');
+        return digest;
       });
     },
 

@@ -20,21 +20,15 @@ import {
   runtimeProfileJson,
   type AgentRuntimeProfile,
 } from '../domain/runtime-profile.js';
-import type { PlaneSpec } from '../domain/specs.js';
 import { agentOperationWorkflowId } from '../domain/workflow-ids.js';
 import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
-import type { AgentOperationOutcome, AgentState, PlanePhase, RosterEntry, RuntimeRecord } from './plane-messages.js';
+import type { PlaneView } from './plane-agent-operations.js';
+import type { AgentOperationOutcome, AgentState, RosterEntry, RuntimeRecord } from './plane-messages.js';
 import { reconfigureAgent } from './reconfigure-agent.js';
 import { budgetAlertSignal, updateAgentUpdate, type BudgetAlertMessage, type UpdateAgentRequest, type UpdateAgentResult } from './runtime-messages.js';
 
-export interface PlaneRuntimeView {
-  readonly roster: Map<string, RosterEntry>;
-  spec(): PlaneSpec;
-  phase(): PlanePhase;
-  activeUpgrade(): string | undefined;
-  busyWith?(agent: string | undefined): ApplicationFailure | undefined;
-  /** How long a guest may take to apply a profile. */
-  readonly bootTimeoutMs: number;
+/** What the entity shows this part: the same view as the agent operations' (its bootTimeoutMs bounds a profile's apply), and a pause. */
+export interface PlaneRuntimeView extends Omit<PlaneView, 'health'> {
   /** Starts the pause operation for `agent` (a budget's pause action); its workflow id, or undefined when it cannot. */
   pause(agent: string, reason: string): Promise<string | undefined>;
 }
