@@ -270,6 +270,18 @@ describe('agent runtime profiles', { timeout: 240_000 }, () => {
     expect(row.runtime?.alerts[2]?.actionOutcome).toContain('pausing');
   });
 
+  it('cost-report shows the spend the agents report, with their alerts', async () => {
+    const r = await stack.cli(['planes', 'cost-report', '--plane', plane.name, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const spend = json<{ modelSpend: { agent: string; usd: number; capUsdPerMonth: number | null; alerts: string[] }[] }>(r).modelSpend;
+    const chat = spend.find((s) => s.agent === CHAT)!;
+    expect(chat.usd).toBeCloseTo(10.1);
+    expect(chat).toMatchObject({ capUsdPerMonth: 10, alerts: ['80%', '95%', '100%'] });
+    expect(spend.find((s) => s.agent === THRIFT)).toMatchObject({ usd: 6, capUsdPerMonth: 5 });
+    const human = await stack.cli(['planes', 'cost-report', '--plane', plane.name]);
+    expect(human.stdout).toContain('model spend reported by the agents');
+  });
+
   it('the channel token is in no metadata, history, worker log, CLI output or inventory', async () => {
     for (const a of [CHAT, THRIFT]) {
       expect(JSON.stringify((await instance(a)).metadata)).not.toContain(TOKEN);

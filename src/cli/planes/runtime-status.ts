@@ -6,8 +6,11 @@
 import { budgetUsedFraction, thresholdLabel } from '../../domain/budget.js';
 import { renderRuntime } from '../../domain/runtime-metadata.js';
 import type { AgentRuntimeProfile, ReportedSpend } from '../../domain/runtime-profile.js';
-import type { GuestReport } from '../../gcp/guest-health.js';
-import type { RosterEntry } from '../../workflows/plane-messages.js';
+import { agentResourceNames } from '../../domain/resource-names.js';
+import type { GcpClients } from '../../gcp/clients.js';
+import { readGuestReport, type GuestReport } from '../../gcp/guest-health.js';
+import type { PlaneStatus, RosterEntry } from '../../workflows/plane-messages.js';
+import { table } from '../command.js';
 
 export interface BudgetAlertView {
   readonly month: string;
@@ -82,4 +85,40 @@ export function renderBudgetAlerts(agents: readonly { name: string; runtime: Age
       ),
     )
     .join('\n');
+}
+
+/** cost-report's spend column: per agent with a runtime profile, what it reports spending this month. */
+export interface AgentSpendRow {
+  readonly agent: string;
+  readonly month: string | null;
+  readonly usd: number;
+  readonly tokens: number;
+  readonly capUsdPerMonth: number | null;
+  readonly alerts: readonly string[];
+}
+
+/** Guest reads for the agents that have a profile only: a plane without profiles costs no extra call. */
+export async function readAgentSpend(gcp: Pick<GcpClients, 'instances'>, status: PlaneStatus): Promise<AgentSpendRow[]> {
+  const { project, zone, name } = status.spec;
+  const withProfile = status.agents.filter((e) => e.spec.runtime);
+  return Promise.all(
+    withProfile.map(async (e) => {
+      const guest = await readGuestReport(gcp as GcpClients, { project, zone, instance: agentResourceNames(project, name, e.spec.name).instance });
+      return {
+        agent: e.spec.name,
+        month: guest.spend?.month ?? null,
+        usd: guest.spend?.usd ?? 0,
+        tokens: guest.spend?.tokens ?? 0,
+        capUsdPerMonth: e.spec.runtime?.budget?.capUsdPerMonth ?? null,
+        alerts: (e.runtime?.alerts ?? []).map((a) => thresholdLabel(a.threshold)),
+      };
+    }),
+  );
+}
+
+export function renderSpend(rows: readonly AgentSpendRow[]): string {
+  const lines = rows.map((r) =>
+    [r.agent, r.month ?? '-', `$${r.usd.toFixed(2)}`, String(r.tokens), r.capUsdPerMonth === null ? '-' : `$${r.capUsdPerMonth}`, r.alerts.join(',') || '-'],
+  );
+  return ['model spend reported by the agents (this month):', table(['AGENT', 'MONTH', 'SPEND', 'TOKENS', 'CAP', 'ALERTS'], lines)].join('\n');
 }
