@@ -120,7 +120,7 @@ beforeAll(async () => {
   stack = await E2EStack.start('rtp', { latencyScale: 0.005 });
   const created = await stack.cli([
     'planes', 'create', '--name', plane.name, '--project', plane.project, '--region', plane.region,
-    '--boot-timeout', '20s', '--health-check-interval', '500ms', '--json',
+    '--boot-timeout', '20s', '--health-check-interval', '500ms', '--default-heartbeat', '2h', '--default-tools', 'profile:messaging', '--json',
   ]);
   expect(created.code, created.stderr).toBe(0);
 }, 180_000);
@@ -144,11 +144,13 @@ describe('agent runtime profiles', { timeout: 240_000 }, () => {
       [['planes', 'update-agent', '--plane', plane.name, '--name', 'badrt'], '--name'],
       [['planes', 'update-agent', '--plane', plane.name, '--name', 'badrt', '--heartbeat', '25h'], '--heartbeat'],
       [['planes', 'update-agent', '--plane', plane.name, '--name', 'nobody', '--heartbeat', '10m'], '--name'],
+      [['planes', 'create', '--name', 'rtbad', '--project', plane.project, '--region', plane.region, '--default-heartbeat', '5s'], '--default-heartbeat'],
     ];
     const runs = await Promise.all(cases.map(async ([args, field]) => ({ r: await stack.cli(args), field })));
     for (const { r, field } of runs) expectBadInput(r, field);
     expect(await agentWorkflows('badrt')).toEqual([]);
     expect(await agentWorkflows('nobody')).toEqual([]);
+    expect(await stack.client.workflow.getHandle(planeWorkflowId('rtbad' as never)).describe().catch(() => 'absent')).toBe('absent');
   });
 
   it('add-agent with a profile: the rendered OpenClaw config reaches the guest, which reports it applied', async () => {
@@ -162,9 +164,14 @@ describe('agent runtime profiles', { timeout: 240_000 }, () => {
     expect(chat.code, chat.stderr).toBe(0);
     expect(thrift.code, thrift.stderr).toBe(0);
 
-    const profile = parseRuntimeProfile({
-      channels: 'telegram,whatsapp', channelOwners: 'telegram=123456789', heartbeat: '45m', tools: 'read,group:web', budgetCap: '10', budgetAction: 'degrade',
-    });
+    // Over the plane's default (--default-heartbeat 2h --default-tools profile:messaging).
+    const planeDefault = parseRuntimeProfile({ heartbeat: '2h', tools: 'profile:messaging' });
+    const profile = parseRuntimeProfile(
+      { channels: 'telegram,whatsapp', channelOwners: 'telegram=123456789', heartbeat: '45m', tools: 'read,group:web', budgetCap: '10', budgetAction: 'degrade' },
+      planeDefault,
+    );
+    expect((await roster(THRIFT))?.spec.runtime).toEqual(parseRuntimeProfile({ modelTier: 'economy', budgetCap: '5', budgetAction: 'pause' }, planeDefault));
+    expect((await roster(THRIFT))?.spec.runtime).toMatchObject({ heartbeatMs: 7_200_000, tools: ['profile:messaging'] });
     expect((await roster(CHAT))?.spec.runtime).toEqual(profile);
     const applied = await until('the guest to apply the profile', async () => {
       const g = await guestRuntime(CHAT);
