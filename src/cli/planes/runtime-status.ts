@@ -53,7 +53,8 @@ export function agentRuntimeStatus(entry: RosterEntry, guest: GuestReport): Agen
     heartbeatSeconds: guest.runtime?.heartbeatSeconds ?? null,
     spend,
     budget: profile.budget ? { ...profile.budget, usedFraction: budgetUsedFraction(spend ?? undefined, profile.budget) } : null,
-    alerts: (entry.runtime?.alerts ?? []).map((a) => ({
+    // The month the agent reports spending in: last month's alerts no longer apply.
+    alerts: (entry.runtime?.alerts ?? []).filter((a) => !spend || a.month === spend.month).map((a) => ({
       month: a.month,
       threshold: a.threshold,
       label: thresholdLabel(a.threshold),
