@@ -8,18 +8,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { GcpClients } from '../gcp/clients.js';
-import { gcpCall, isNotFound, normalizeGcpError, OperationError } from '../gcp/errors.js';
-import { waitForOperation } from '../gcp/operations.js';
+import { isNotFound } from '../gcp/errors.js';
 import { readGuestReport, type GuestReport } from '../gcp/guest-health.js';
 import { METADATA } from '../domain/guest-contract.js';
 import { diskSnapshotName, PRE_UPGRADE_LABEL } from '../domain/backups.js';
-import { agentLabels, labelsMatch } from '../domain/labels.js';
+import { agentLabels } from '../domain/labels.js';
 import { agentResourceNames } from '../domain/resource-names.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { ensureDiskSnapshot } from './disk-snapshots.js';
-import { asActivity, ownershipConflict } from './failure.js';
-import { requestIdFor, retireRequestIds } from './request-id.js';
+import { asActivity } from './failure.js';
 import type { PollTiming } from './service-accounts.js';
+import { setAgentMetadataItems } from './instance-metadata.js';
 
 /** Label on a pre-upgrade snapshot: which upgrade of the plane took it. */
 export const UPGRADE_LABEL = PRE_UPGRADE_LABEL;
@@ -56,30 +55,7 @@ export function agentVersionActivities(clients: GcpClients, timing: PollTiming) 
      * (a 412 means someone else wrote in between: read again). Already on `version` → nothing to do.
      */
     async setAgentVersion(t: AgentTarget, version: string): Promise<void> {
-      return asActivity(async () => {
-        for (;;) {
-          const [instance] = await gcpCall('read instance', () => clients.instances.get(where(t)));
-          if (!labelsMatch(instance.labels as Record<string, string>, labelsOf(t))) throw ownershipConflict(`instance ${names(t).instance}`);
-          const items = (instance.metadata?.items ?? []).map((i) => ({ key: i.key ?? '', value: i.value ?? '' }));
-          if (items.find((i) => i.key === METADATA.agentVersion)?.value === version) return;
-          const fingerprint = instance.metadata?.fingerprint ?? '';
-          const next = [...items.filter((i) => i.key !== METADATA.agentVersion), { key: METADATA.agentVersion, value: version }];
-          try {
-            const [op] = await clients.instances.setMetadata({
-              ...where(t),
-              // Per version and fingerprint: a retry of this very write is replayed, a new write is new.
-              requestId: requestIdFor(`agent-version ${version} ${fingerprint}`, names(t).instance),
-              metadataResource: { items: next, fingerprint },
-            });
-            await waitForOperation(clients, t.plane.project, op, 'set agent version');
-            return;
-          } catch (error) {
-            if (error instanceof OperationError) retireRequestIds();
-            const e = normalizeGcpError(error, 'set agent version');
-            if (e.kind !== 'PRECONDITION') throw e;
-          }
-        }
-      });
+      return asActivity(() => setAgentMetadataItems(clients, t, { [METADATA.agentVersion]: version }, `agent-version ${version}`, 'set agent version'));
     },
 
     /**

@@ -1,6 +1,6 @@
 /** Maps an agent to the inputs of its VM startup script (names only: values stay in Secret Manager). */
 import { agentResourceNames } from '../domain/resource-names.js';
-import { AGENT_SECRET_KEYS } from '../domain/specs.js';
+import { agentSecretKeys } from '../domain/specs.js';
 import { renderStartupScript } from '../domain/startup-script.js';
 import type { AgentTarget } from '../domain/targets.js';
 
@@ -12,6 +12,6 @@ export function bootScriptFor(t: AgentTarget): string {
     agent: t.agent.name,
     owner: t.agent.owner,
     agentVersion: t.agent.agentVersion,
-    secrets: AGENT_SECRET_KEYS.map((key) => ({ envVar: key, secretName: names.secretName(key) })),
+    secrets: agentSecretKeys(t.agent).map((key) => ({ envVar: key, secretName: names.secretName(key) })),
   });
 }

@@ -10,7 +10,7 @@ import type { Binding, Policy } from '../gcp/iam-policy.js';
 import type { DriftItem } from '../domain/drift.js';
 import { agentLabels, labelsMatch, ownershipMarker } from '../domain/labels.js';
 import { agentResourceNames, iapTunnelInstanceResource, planeResourceNames } from '../domain/resource-names.js';
-import { AGENT_SECRET_KEYS, type PlaneSpec } from '../domain/specs.js';
+import { agentSecretKeys, type PlaneSpec } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { asActivity } from './failure.js';
 import { TUNNEL_ACCESSOR, SSH_ONLY } from './iap.js';
@@ -119,7 +119,7 @@ export function driftActivities(clients: GcpClients) {
 
     // 2. secrets, with exactly the bindings ensureAgentSecrets writes (agentSecretBindings).
     const labels = agentLabels(plane, agent, t.agent.owner);
-    for (const key of AGENT_SECRET_KEYS) {
+    for (const key of agentSecretKeys(t.agent)) {
       const what = `secret ${n.secretId(key)}`;
       const secret = await readOptional('secret', async () => (await clients.secrets.getSecret({ name: n.secretName(key) }))[0]);
       if (!secret) {

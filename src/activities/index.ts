@@ -5,6 +5,7 @@
 import type { GcpClients } from '../gcp/clients.js';
 import { agentSnapshotActivities } from './agent-snapshots.js';
 import { agentPowerActivities } from './agent-power.js';
+import { agentRuntimeActivities } from './agent-runtime.js';
 import { agentVersionActivities } from './agent-version.js';
 import { driftActivities } from './drift.js';
 import { driftRepairActivities } from './drift-repair.js';
@@ -39,6 +40,7 @@ export function createActivities(clients: GcpClients, options: ActivityOptions =
     ...backupActivities(clients),
     ...agentPowerActivities(clients, options),
     ...secretRotationActivities(clients),
+    ...agentRuntimeActivities(clients, options),
   };
 }
 

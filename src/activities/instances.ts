@@ -21,7 +21,8 @@ import {
   snapshotUrl,
   subnetworkUrl,
 } from '../domain/resource-names.js';
-import { AGENT_SECRET_KEYS } from '../domain/specs.js';
+import { agentSecretKeys } from '../domain/specs.js';
+import { runtimeMetadataItems } from '../domain/runtime-metadata.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { bootScriptFor } from './boot-script.js';
 import { asActivity, ownershipConflict } from './failure.js';
@@ -53,9 +54,10 @@ export function agentInstanceResource(t: AgentTarget, source: BootSource): proto
     [METADATA.enableOsLogin]: 'TRUE',
     [METADATA.enableGuestAttributes]: 'TRUE',
     [METADATA.agentVersion]: t.agent.agentVersion,
-    [METADATA.secretNames]: AGENT_SECRET_KEYS.map((k) => n.secretName(k)).join(','),
+    [METADATA.secretNames]: agentSecretKeys(t.agent).map((k) => n.secretName(k)).join(','),
     [METADATA.plane]: t.plane.name,
     [METADATA.agent]: t.agent.name,
+    ...runtimeMetadataItems(t.agent.runtime),
   };
   return {
     name: n.instance,

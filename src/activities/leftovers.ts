@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { GcpClients } from '../gcp/clients.js';
 import { isNotFound, normalizeGcpError } from '../gcp/errors.js';
 import { agentResourceNames, planeResourceNames } from '../domain/resource-names.js';
-import { AGENT_SECRET_KEYS, type PlaneSpec } from '../domain/specs.js';
+import { ALL_AGENT_SECRET_KEYS, type PlaneSpec } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { asActivity } from './failure.js';
 
@@ -37,7 +37,7 @@ export function leftoverActivities(clients: GcpClients) {
           [`instance ${n.instance}`, () => clients.instances.get({ project, zone, instance: n.instance })],
           [`disk ${n.bootDisk}`, () => clients.disks.get({ project, zone, disk: n.bootDisk })],
           [`service account ${n.serviceAccountEmail}`, () => clients.iam.projects.serviceAccounts.get({ name: `projects/${project}/serviceAccounts/${n.serviceAccountEmail}` })],
-          ...AGENT_SECRET_KEYS.map((k): [string, () => Promise<unknown>] => [`secret ${n.secretId(k)}`, () => clients.secrets.getSecret({ name: n.secretName(k) })]),
+          ...ALL_AGENT_SECRET_KEYS.map((k): [string, () => Promise<unknown>] => [`secret ${n.secretId(k)}`, () => clients.secrets.getSecret({ name: n.secretName(k) })]),
         ];
         const left: string[] = [];
         for (const [what, read] of checks) if (await exists(what, read)) left.push(what);

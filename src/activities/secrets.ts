@@ -12,7 +12,7 @@ import { gcpCall, isNotFound, normalizeGcpError } from '../gcp/errors.js';
 import { updatePolicy, type Policy } from '../gcp/iam-policy.js';
 import { agentLabels, labelsMatch } from '../domain/labels.js';
 import { agentResourceNames } from '../domain/resource-names.js';
-import { AGENT_SECRET_KEYS, GENERATED_SECRET_KEYS } from '../domain/specs.js';
+import { agentSecretKeys, ALL_AGENT_SECRET_KEYS, GENERATED_SECRET_KEYS } from '../domain/specs.js';
 import type { OwnerEmail, SecretKey } from '../domain/names.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { asActivity, ownershipConflict } from './failure.js';
@@ -71,7 +71,7 @@ export function secretActivities(clients: GcpClients) {
     async ensureAgentSecrets(t: AgentTarget): Promise<void> {
       return asActivity(async () => {
         const labels = agentLabels(t.plane.name, t.agent.name, t.agent.owner);
-        for (const key of AGENT_SECRET_KEYS) {
+        for (const key of agentSecretKeys(t.agent)) {
           const secretName = names(t).secretName(key);
           try {
             await sm.createSecret({
@@ -109,7 +109,8 @@ export function secretActivities(clients: GcpClients) {
     async deleteAgentSecrets(t: AgentTarget): Promise<void> {
       return asActivity(async () => {
         const labels = agentLabels(t.plane.name, t.agent.name, t.agent.owner);
-        for (const key of AGENT_SECRET_KEYS) {
+        // Every key the agent may have had: its profile may have dropped a channel since.
+        for (const key of ALL_AGENT_SECRET_KEYS) {
           const name = names(t).secretName(key);
           const existing = await labelsOf(name);
           if (!existing) continue;

@@ -168,6 +168,7 @@ export function healthOf(row: AgentStatusRow): { health: AgentHealth; reason: st
     case 'Resuming':
     case 'Restarting':
     case 'Resizing':
+    case 'Reconfiguring':
       return { health: 'starting', reason: row.state.toLowerCase() };
     case 'Unhealthy': {
       if (row.instanceStatus !== 'RUNNING') return { health: 'unhealthy', reason: `VM ${row.instanceStatus ?? 'missing'}` };

@@ -20,6 +20,13 @@ export const METADATA = {
    * OpenClaw's config; a new value is applied in place (config re-rendered, gateway restarted).
    */
   runtimeProfile: 'agents-plane-runtime',
+  /**
+   * The profile rendered as OpenClaw config by the plane (openclaw-config.ts), JSON
+   * RenderedRuntime `{ digest, heartbeatSeconds, config }` (runtime-metadata.ts). The guest patches
+   * `config` into openclaw.json and reports `{ digest, heartbeatSeconds }` back (GUEST_ATTRIBUTES.runtime).
+   * Rendered by the plane, not on the VM: one renderer, pinned by unit tests against OpenClaw's schema.
+   */
+  openclawRuntime: 'agents-plane-openclaw-runtime',
 } as const;
 
 /** Guest attributes namespace and keys the agent publishes (instances.getGuestAttributes). */

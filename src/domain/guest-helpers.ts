@@ -10,31 +10,18 @@
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, METADATA } from './guest-contract.js';
 import { GUEST_PATHS, GUEST_PROGRAMS, GUEST_UNITS, METADATA_SERVER, OPENCLAW_STATE_DIR } from './guest-layout.js';
 import { GATEWAY_PORT } from './openclaw-config.js';
+import { applyRuntimeProgram, followRuntimeProgram } from './guest-runtime-programs.js';
+import { LOG_FUNCTION, program, type GuestProgram } from './guest-program.js';
 
-export interface GuestProgram {
-  readonly path: string;
-  readonly text: string;
-}
+export type { GuestProgram } from './guest-program.js';
 
 /** Same rule as parseAgentVersion (names.ts), as a bash ERE. */
 export const VERSION_PATTERN_ERE = '^[0-9]{1,6}[.][0-9]{1,6}[.][0-9]{1,6}(-[0-9A-Za-z.-]{1,40})?$';
 
 const HEALTH_URL = `http://127.0.0.1:${GATEWAY_PORT}/healthz`;
 
-/** Every progress line starts with this tag, so `planes logs` can pick them out of the serial console. */
-const LOG_FUNCTION = `log() { printf 'agents-plane: %s\\n' "$*"; }`;
-
 /** Writes a value to a file by rename, so readers never see half a value. */
 const SET_FILE_FUNCTION = `set_file() { printf '%s\\n' "$2" > "$1.new" && mv -f -- "$1.new" "$1"; }`;
-
-function program(path: string, purpose: string, body: string): GuestProgram {
-  const header = [
-    '#!/bin/bash',
-    `# ${purpose}`,
-    '# Installed by the Agents Plane startup script and rewritten at every boot: do not edit.',
-  ].join('\n');
-  return { path, text: `${header}\n${body.trim()}\n` };
-}
 
 function installOpenclaw(): GuestProgram {
   return program(
@@ -179,6 +166,10 @@ readonly HEALTH_URL='${HEALTH_URL}'
 readonly PHASE_FILE='${GUEST_PATHS.phaseFile}'
 readonly VERSION_FILE='${GUEST_PATHS.versionFile}'
 readonly STATE_FORMAT_FILE='${GUEST_PATHS.stateFormatFile}'
+# JSON reports written by the runtime profile's programs (and the channel side), published as they are.
+readonly RUNTIME_FILE='${GUEST_PATHS.appliedRuntimeFile}'
+readonly SPEND_FILE='${GUEST_PATHS.spendFile}'
+readonly CHANNELS_FILE='${GUEST_PATHS.channelsFile}'
 # RuntimeDirectory= of the unit; survives between runs.
 readonly LAST_HEALTH_FILE="\${RUNTIME_DIRECTORY:-/run/agents-plane-heartbeat}/last-health"
 
@@ -216,6 +207,9 @@ status=0
 publish '${key.health}' "$health" || status=1
 if [[ -n $version ]]; then publish '${key.version}' "$version" || status=1; fi
 if [[ -n $state_format ]]; then publish '${key.stateFormat}' "$state_format" || status=1; fi
+if [[ -r $RUNTIME_FILE ]]; then publish '${key.runtime}' "$(<"$RUNTIME_FILE")" || status=1; fi
+if [[ -r $SPEND_FILE ]]; then publish '${key.spend}' "$(<"$SPEND_FILE")" || status=1; fi
+if [[ -r $CHANNELS_FILE ]]; then publish '${key.channels}' "$(<"$CHANNELS_FILE")" || status=1; fi
 # Last, so a fresh heartbeat implies the other two are fresh as well.
 publish '${key.heartbeat}' "$(date +%s)" || status=1
 exit "$status"
@@ -303,5 +297,5 @@ done
 }
 
 export function guestPrograms(): readonly GuestProgram[] {
-  return [installOpenclaw(), restartGateway(), heartbeat(), followVersion()];
+  return [installOpenclaw(), restartGateway(), heartbeat(), followVersion(), applyRuntimeProgram(), followRuntimeProgram()];
 }

@@ -23,6 +23,13 @@ export const GUEST_PATHS = {
   envFile: '/etc/agents-plane/agent.env',
   /** The plane-managed part of OpenClaw's config (no secrets), merged into the live config at boot. */
   managedOpenclawConfig: '/etc/agents-plane/openclaw-managed.json',
+  /** The runtime profile's part of OpenClaw's config (no secrets), from metadata, merged in at boot and on change. */
+  runtimeOpenclawConfig: '/etc/agents-plane/openclaw-runtime.json',
+  /** `{ digest, heartbeatSeconds }` of the runtime profile applied: the heartbeat publishes it. */
+  appliedRuntimeFile: '/run/agents-plane/runtime.json',
+  /** ReportedSpend JSON and channel states JSON, when something on the VM writes them: the heartbeat publishes them. */
+  spendFile: '/run/agents-plane/spend.json',
+  channelsFile: '/run/agents-plane/channels.json',
   /** Runtime state shared by the helpers (tmpfs: starts empty at every boot). */
   run: '/run/agents-plane',
   /** 'starting' | 'running' | 'failed': what the heartbeat reports while no health check applies. */
@@ -51,6 +58,8 @@ export const GUEST_PROGRAMS = {
   restartGateway: `${GUEST_PATHS.bin}/agents-plane-restart-gateway`,
   heartbeat: `${GUEST_PATHS.bin}/agents-plane-heartbeat`,
   followVersion: `${GUEST_PATHS.bin}/agents-plane-follow-version`,
+  applyRuntime: `${GUEST_PATHS.bin}/agents-plane-apply-runtime`,
+  followRuntime: `${GUEST_PATHS.bin}/agents-plane-follow-runtime`,
 } as const;
 
 /**
@@ -62,6 +71,7 @@ export const GUEST_UNITS = {
   heartbeatService: 'agents-plane-heartbeat.service',
   heartbeatTimer: 'agents-plane-heartbeat.timer',
   versionFollower: 'agents-plane-version-follower.service',
+  runtimeFollower: 'agents-plane-runtime-follower.service',
 } as const;
 
 /** The metadata server as seen from the guest. */

@@ -5,6 +5,7 @@
  */
 import { HEARTBEAT_STALE_AFTER_MS } from './guest-contract.js';
 import { InvalidInputError } from './invalid-input.js';
+import type { ReportedSpend } from './runtime-profile.js';
 
 export interface HealthWatchSettings {
   /** Time between two checks of every watched agent. */
@@ -35,6 +36,8 @@ export interface AgentObservation {
   readonly heartbeatAt?: number;
   readonly health?: string;
   readonly version?: string;
+  /** This month's spend the guest reports (agents with a runtime profile). */
+  readonly spend?: ReportedSpend;
   /** The reads failed (a transient error, a permission): no verdict this time. */
   readonly readError?: string;
 }

@@ -10,6 +10,11 @@
  *     infrastructure: { project: acme-agents, region: us-central1, zone: us-central1-a, defaults: { machineType: e2-small } }
  *     agents:
  *       - { name: alice, owner: alice@example.com, machineType: e2-medium }
+ *
+ * Runtime profiles (runtime-profile.ts): `spec.infrastructure.defaults.runtime` for every agent of the
+ * file (and the plane's default when the file creates it), `spec.agents[i].runtime` per agent, its keys
+ * over the defaults'; keys as the flags: channels, modelTier, heartbeat, thinkingClock, tools, budgetCap,
+ * budgetAction, channelOwners. Existing agents' profiles are changed with `planes update-agent`.
  */
 import { parseAllDocuments } from 'yaml';
 import { InvalidInputError } from './invalid-input.js';
@@ -26,6 +31,7 @@ import {
   type OwnerEmail,
 } from './names.js';
 import { DEFAULT_MACHINE_TYPE, type PlaneSpec } from './specs.js';
+import { parseRuntimeProfile, RUNTIME_PROFILE_FLAGS, type AgentRuntimeProfile, type RawRuntimeProfile } from './runtime-profile.js';
 import { DEFAULT_AGENT_VERSION } from './versions.js';
 
 export const MANIFEST_API_VERSION = 'agents-plane/v1';
@@ -37,6 +43,8 @@ export interface DesiredAgent {
   readonly machineType: MachineType;
   /** Where it is in the file (`spec.agents[2]`), for errors found later against the live plane. */
   readonly path: string;
+  /** Profile fields (defaults' and its own, validated), sent as given: absent when the file sets none. */
+  readonly runtime?: RawRuntimeProfile;
 }
 
 export interface PlaneManifest {
@@ -57,6 +65,19 @@ function object(value: unknown, field: string, allowed: readonly string[]): RawO
   return value as RawObject;
 }
 
+const RUNTIME_KEYS = Object.keys(RUNTIME_PROFILE_FLAGS);
+
+/** A `runtime:` mapping, validated; errors name its path in the file (`spec.agents[0].runtime.heartbeat`). */
+function runtimeProfile(raw: RawRuntimeProfile, field: string, base?: AgentRuntimeProfile): AgentRuntimeProfile {
+  try {
+    return parseRuntimeProfile(raw, base);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const key = Object.entries(RUNTIME_PROFILE_FLAGS).find(([, flag]) => flag === error.field)?.[0];
+    throw new InvalidInputError(key ? `${field}.${key}` : field, error.rule);
+  }
+}
+
 function planeDocument(raw: unknown, path: string): PlaneManifest {
   const at = (p: string) => `${path}${p}`;
   const doc = object(raw, path.replace(/\.$/, ''), ['apiVersion', 'kind', 'metadata', 'spec']);
@@ -69,7 +90,10 @@ function planeDocument(raw: unknown, path: string): PlaneManifest {
   const project = parseProjectId(infra.project, at('spec.infrastructure.project'));
   const region = parseRegion(infra.region, at('spec.infrastructure.region'));
   const zone = parseZone(region, infra.zone, at('spec.infrastructure.zone'));
-  const defaults = infra.defaults === undefined ? {} : object(infra.defaults, at('spec.infrastructure.defaults'), ['machineType']);
+  const defaults = infra.defaults === undefined ? {} : object(infra.defaults, at('spec.infrastructure.defaults'), ['machineType', 'runtime']);
+  const defaultRuntimeRaw =
+    defaults.runtime === undefined ? undefined : (object(defaults.runtime, at('spec.infrastructure.defaults.runtime'), RUNTIME_KEYS) as RawRuntimeProfile);
+  const defaultRuntime = defaultRuntimeRaw ? runtimeProfile(defaultRuntimeRaw, at('spec.infrastructure.defaults.runtime')) : undefined;
   const defaultMachineType =
     defaults.machineType === undefined ? DEFAULT_MACHINE_TYPE : parseMachineType(defaults.machineType, at('spec.infrastructure.defaults.machineType'));
 
@@ -78,7 +102,10 @@ function planeDocument(raw: unknown, path: string): PlaneManifest {
   const seen = new Map<string, string>();
   const agents = rawAgents.map((rawAgent: unknown, i): DesiredAgent => {
     const p = at(`spec.agents[${i}]`);
-    const a = object(rawAgent, p, ['name', 'owner', 'machineType']);
+    const a = object(rawAgent, p, ['name', 'owner', 'machineType', 'runtime']);
+    const own = a.runtime === undefined ? undefined : (object(a.runtime, `${p}.runtime`, RUNTIME_KEYS) as RawRuntimeProfile);
+    if (own) runtimeProfile(own, `${p}.runtime`, defaultRuntime);
+    const runtime = defaultRuntimeRaw || own ? { ...defaultRuntimeRaw, ...own } : undefined;
     const agentName = parseAgentName(a.name, `${p}.name`);
     const first = seen.get(agentName);
     if (first) throw new InvalidInputError(`${p}.name`, `duplicate agent name ${agentName} (also ${first})`);
@@ -88,9 +115,10 @@ function planeDocument(raw: unknown, path: string): PlaneManifest {
       owner: parseOwnerEmail(a.owner, `${p}.owner`),
       machineType: a.machineType === undefined ? defaultMachineType : parseMachineType(a.machineType, `${p}.machineType`),
       path: p,
+      ...(runtime ? { runtime } : {}),
     };
   });
-  return { spec: { name, project, region, zone, agentVersion: DEFAULT_AGENT_VERSION }, agents, path };
+  return { spec: { name, project, region, zone, agentVersion: DEFAULT_AGENT_VERSION, ...(defaultRuntime ? { defaultRuntime } : {}) }, agents, path };
 }
 
 /** Every Plane document of `text` (empty documents are skipped); `-f` names the file in errors. */

@@ -448,10 +448,14 @@ main() {
   ensure_openclaw
   fetch_secrets
   apply_openclaw_config
+  if ! '${GUEST_PROGRAMS.applyRuntime}'; then
+    log "the runtime profile could not be applied; the runtime follower tries again"
+  fi
   if ! '${GUEST_PROGRAMS.restartGateway}'; then
     log "the gateway did not become healthy; the heartbeat reports failing until it does"
   fi
   systemctl restart '${GUEST_UNITS.versionFollower}'
+  systemctl restart '${GUEST_UNITS.runtimeFollower}'
   log "bootstrap complete: heartbeat every ${v.heartbeatIntervalSeconds}s to guest attributes ${GUEST_NAMESPACE}/{${Object.values(GUEST_ATTRIBUTES).join(',')}}"
 }
 

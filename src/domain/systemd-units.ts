@@ -136,15 +136,21 @@ export function heartbeatTimerUnit(intervalSeconds: number): UnitFile {
  * installs software and restarts the gateway. Started by the startup script after the first install.
  */
 export function versionFollowerUnit(): UnitFile {
-  return unit(GUEST_UNITS.versionFollower, {
-    Unit: [
-      'Description=Agents Plane version follower (metadata agents-plane-agent-version)',
-      'After=network-online.target',
-      'Wants=network-online.target',
-    ],
+  return followerUnit(GUEST_UNITS.versionFollower, 'Agents Plane version follower (metadata agents-plane-agent-version)', GUEST_PROGRAMS.followVersion);
+}
+
+/** Follows the runtime profile in metadata (agents-plane-follow-runtime); started by the startup script. */
+export function runtimeFollowerUnit(): UnitFile {
+  return followerUnit(GUEST_UNITS.runtimeFollower, 'Agents Plane runtime follower (metadata agents-plane-openclaw-runtime)', GUEST_PROGRAMS.followRuntime);
+}
+
+/** A long-running root program that waits on a metadata key and acts on its changes. */
+function followerUnit(name: string, description: string, program: string): UnitFile {
+  return unit(name, {
+    Unit: [`Description=${description}`, 'After=network-online.target', 'Wants=network-online.target'],
     Service: [
       'Type=simple',
-      `ExecStart=${GUEST_PROGRAMS.followVersion}`,
+      `ExecStart=${program}`,
       'Restart=always',
       'RestartSec=10',
       'ProtectHome=yes',
@@ -156,5 +162,5 @@ export function versionFollowerUnit(): UnitFile {
 }
 
 export function agentUnits(heartbeatIntervalSeconds: number): readonly UnitFile[] {
-  return [gatewayUnit(), heartbeatServiceUnit(), heartbeatTimerUnit(heartbeatIntervalSeconds), versionFollowerUnit()];
+  return [gatewayUnit(), heartbeatServiceUnit(), heartbeatTimerUnit(heartbeatIntervalSeconds), versionFollowerUnit(), runtimeFollowerUnit()];
 }

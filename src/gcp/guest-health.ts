@@ -3,7 +3,8 @@
  * first-heartbeat activity and by the status views; a describe-level read, never a secret.
  */
 import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, type GuestHealth } from '../domain/guest-contract.js';
-import { CHANNEL_KINDS, type ChannelKind, type ChannelState } from '../domain/runtime-profile.js';
+import { parseAppliedRuntime } from '../domain/runtime-metadata.js';
+import { CHANNEL_KINDS, type AppliedRuntime, type ChannelKind, type ChannelState, type ReportedSpend } from '../domain/runtime-profile.js';
 import type { GcpClients } from './clients.js';
 import { isNotFound, normalizeGcpError } from './errors.js';
 
@@ -22,6 +23,10 @@ export interface GuestReport {
   readonly channels?: Partial<Record<ChannelKind, ChannelState>>;
   /** The format of OpenClaw's on-disk state as of the gateway's last start (an opaque marker). */
   readonly stateFormat?: string;
+  /** The runtime profile the guest applied (GUEST_ATTRIBUTES.runtime). */
+  readonly runtime?: AppliedRuntime;
+  /** What it reports having spent this month (GUEST_ATTRIBUTES.spend). */
+  readonly spend?: ReportedSpend;
 }
 
 const CHANNEL_STATES: readonly ChannelState[] = ['unconfigured', 'pairing', 'connected', 'failed'];
@@ -44,6 +49,18 @@ export function parseGuestChannels(raw: string | undefined): Partial<Record<Chan
   return out;
 }
 
+function parseSpend(value: string | undefined): ReportedSpend | undefined {
+  if (!value) return undefined;
+  try {
+    const s = JSON.parse(value) as Partial<ReportedSpend>;
+    if (typeof s.month !== 'string' || !/^\d{4}-\d{2}$/.test(s.month) || typeof s.usd !== 'number' || typeof s.tokens !== 'number') return undefined;
+    if (!Number.isFinite(s.usd) || s.usd < 0 || !Number.isFinite(s.tokens) || s.tokens < 0) return undefined;
+    return { month: s.month, tokens: s.tokens, usd: s.usd };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Promise<GuestReport> {
   try {
     const [attrs] = await clients.instances.getGuestAttributes({ ...ref, queryPath: `${GUEST_NAMESPACE}/` });
@@ -60,6 +77,10 @@ export async function readGuestReport(clients: GcpClients, ref: InstanceRef): Pr
     if (channels) report.channels = channels;
     const stateFormat = value(GUEST_ATTRIBUTES.stateFormat);
     if (stateFormat) report.stateFormat = stateFormat;
+    const runtime = parseAppliedRuntime(value(GUEST_ATTRIBUTES.runtime));
+    if (runtime) report.runtime = runtime;
+    const spend = parseSpend(value(GUEST_ATTRIBUTES.spend));
+    if (spend) report.spend = spend;
     return report;
   } catch (error) {
     // Nothing published yet (or no instance) reads as 404.

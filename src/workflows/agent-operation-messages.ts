@@ -81,7 +81,13 @@ export interface HealthWatchInput {
   readonly settings: HealthWatchSettings;
   readonly agents: readonly WatchedAgent[];
   /** Carried across continue-as-new: consecutive bad checks and the last verdict reported, per agent. */
-  readonly memory?: readonly { readonly agent: string; readonly bad: number; readonly unhealthy: boolean }[];
+  readonly memory?: readonly {
+    readonly agent: string;
+    readonly bad: number;
+    readonly unhealthy: boolean;
+    /** The month and highest budget threshold already reported (runtime profiles with a budget). */
+    readonly budget?: { readonly month: string; readonly level: number };
+  }[];
 }
 
 /** One rotated secret: its id and version numbers; the value never leaves the activity that made it. */

@@ -8,13 +8,18 @@
  * none while an upgrade runs, so Paused, Provisioning, Removing or restarting agents are never touched.
  * Continues-as-new with its memory every CHECKS_PER_RUN checks; ends when the plane says stop or is gone.
  */
-import { condition, continueAsNew, getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, getExternalWorkflowHandle, log, patched, setHandler } from '@temporalio/workflow';
+import { thresholdsReached } from '../domain/budget.js';
 import { unhealthyReason } from '../domain/health-watch.js';
 import type { AgentSpec } from '../domain/specs.js';
 import { planeWorkflowId } from '../domain/workflow-ids.js';
 import { watch } from './activity-policies.js';
 import { agentHealthSignal, watchAgentsSignal, type HealthChange, type HealthWatchInput, type WatchedAgent } from './agent-operation-messages.js';
+import { budgetAlertSignal, type BudgetAlertMessage } from './runtime-messages.js';
 import { describeFailure } from './saga.js';
+
+/** Marks a watch that reports budget thresholds (histories from before it replay without). */
+export const BUDGET_ALERTS_PATCH = 'runtime-budget-alerts';
 
 interface Watched {
   spec: AgentSpec;
@@ -24,6 +29,8 @@ interface Watched {
   bad: number;
   /** Bumped when the agent (re)joins the list: a check that started before is not about it. */
   generation: number;
+  /** The highest budget threshold reported for `month` (the plane records each once anyway). */
+  budget?: { month: string; level: number };
 }
 
 /**
@@ -42,7 +49,8 @@ export async function healthWatch(input: HealthWatchInput): Promise<void> {
   let watched = new Map<string, Watched>(
     input.agents.map((w) => {
       const m = memory.get(w.spec.name);
-      return [w.spec.name, m && m.unhealthy === w.unhealthy ? fresh(w, m.bad) : fresh(w)];
+      const kept = m && m.unhealthy === w.unhealthy ? fresh(w, m.bad) : fresh(w);
+      return [w.spec.name, m?.budget ? { ...kept, budget: m.budget } : kept];
     }),
   );
 
@@ -60,6 +68,32 @@ export async function healthWatch(input: HealthWatchInput): Promise<void> {
     watched = next;
   });
 
+  /**
+   * Budget thresholds newly reached by what the agents report spending, sent to the plane (which records
+   * each once a month and runs the cap's action). Only agents whose profile has a budget ever send.
+   */
+  async function reportBudgets(observations: readonly { agent: string; spend?: BudgetAlertMessage['spend']; readError?: string }[], asked: Map<string, number>) {
+    const alerts: BudgetAlertMessage[] = [];
+    for (const o of observations) {
+      const w = watched.get(o.agent);
+      const budget = w?.spec.runtime?.budget;
+      if (!w || !budget || !o.spend || o.readError || w.generation !== asked.get(o.agent)) continue;
+      const raised = w.budget?.month === o.spend.month ? w.budget.level : 0;
+      const reached = thresholdsReached(o.spend, budget, raised);
+      if (reached.length === 0) continue;
+      w.budget = { month: o.spend.month, level: Math.max(...reached) };
+      alerts.push({ agent: o.agent, spend: o.spend, thresholds: reached });
+    }
+    if (alerts.length === 0 || !patched(BUDGET_ALERTS_PATCH)) return;
+    for (const alert of alerts) {
+      try {
+        await getExternalWorkflowHandle(planeWorkflowId(plane.name)).signal(budgetAlertSignal, alert);
+      } catch (error) {
+        log.warn('could not report a budget alert to the plane', { agent: alert.agent, error: describeFailure(error) });
+      }
+    }
+  }
+
   /** One check of every watched agent; false when the plane is gone. */
   async function check(): Promise<boolean> {
     if (watched.size === 0) return true;
@@ -72,6 +106,7 @@ export async function healthWatch(input: HealthWatchInput): Promise<void> {
       log.warn('health check failed; trying again next interval', { error: describeFailure(error) });
       return true;
     }
+    await reportBudgets(observations, asked);
     const changes: HealthChange[] = [];
     for (const o of observations) {
       const w = watched.get(o.agent);
@@ -102,6 +137,6 @@ export async function healthWatch(input: HealthWatchInput): Promise<void> {
     plane,
     settings,
     agents: [...watched.values()].map((w) => ({ spec: w.spec, unhealthy: w.unhealthy })),
-    memory: [...watched.values()].map((w) => ({ agent: w.spec.name, bad: w.bad, unhealthy: w.unhealthy })),
+    memory: [...watched.values()].map((w) => ({ agent: w.spec.name, bad: w.bad, unhealthy: w.unhealthy, ...(w.budget ? { budget: w.budget } : {}) })),
   });
 }

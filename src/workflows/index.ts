@@ -12,3 +12,4 @@ export { restoreAgent } from './restore-agent.js';
 export { pauseAgent, resumeAgent, restartAgent, rotateAgentSecrets } from './agent-operations.js';
 export { healthWatch } from './health-watch.js';
 export { resizeAgent } from './resize-agent.js';
+export { reconfigureAgent } from './reconfigure-agent.js';

@@ -21,6 +21,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DEFAULT_HEALTH_WATCH, mayAutoRestart, restartsInWindow, type HealthWatchSettings } from '../domain/health-watch.js';
 import { InvalidInputError } from '../domain/invalid-input.js';
 import { parseAgentName } from '../domain/names.js';
+import { runtimeProfileJson } from '../domain/runtime-profile.js';
 import type { PlaneSpec } from '../domain/specs.js';
 import { agentOperationWorkflowId, healthWatchWorkflowId } from '../domain/workflow-ids.js';
 import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
@@ -214,6 +215,13 @@ export class PlaneAgentOperations {
     return workflowId;
   }
 
+  /** Pauses an agent on the plane's own initiative (a budget's pause action): its workflow id, if it could start. */
+  async pauseForPlane(agent: string, reason: string): Promise<string | undefined> {
+    const entry = this.plane.roster.get(agent);
+    if (!entry || !PLANS.pause.from.includes(entry.state)) return undefined;
+    return this.startOperation(entry, 'pause', { healthTimeoutMs: this.plane.bootTimeoutMs, reason });
+  }
+
   /** Whether `outcome` is the end of one of the operations of this file. */
   handles(outcome: AgentOperationOutcome): boolean {
     return outcome.kind in PLANS;
@@ -298,7 +306,10 @@ export class PlaneAgentOperations {
 
   private watchKey(): string {
     if (this.plane.phase() === 'Destroying') return 'stop';
-    return JSON.stringify(this.watchList().map((w) => [w.spec.name, w.spec.agentVersion, w.unhealthy]));
+    // The runtime profile too when there is one (its budget is watched); older rosters keep their key.
+    return JSON.stringify(
+      this.watchList().map((w) => [w.spec.name, w.spec.agentVersion, w.unhealthy, ...(w.spec.runtime ? [runtimeProfileJson(w.spec.runtime)] : [])]),
+    );
   }
 
   /**

@@ -15,6 +15,7 @@ import type { AgentName, MachineType, OwnerEmail } from '../domain/names.js';
 import type { AgentRequest, AgentSpec, PlaneSpec } from '../domain/specs.js';
 import type { AgentTarget } from '../domain/targets.js';
 import type { AgentOperationKind, AgentOperationsRecord } from './agent-operation-messages.js';
+import type { BudgetAlert } from '../domain/budget.js';
 import { planeWorkflowId } from '../domain/workflow-ids.js';
 import { describeFailure } from './saga.js';
 
@@ -33,7 +34,9 @@ export type AgentState =
   // A restore rebuilding its VM from a snapshot (restore-agent.ts).
   | 'Restoring'
   // Its VM stopped, moved to another machine type and started again (resize-agent.ts).
-  | 'Resizing';
+  | 'Resizing'
+  // A new runtime profile being applied in place (reconfigure-agent.ts): same VM, gateway restarted.
+  | 'Reconfiguring';
 
 export interface RosterEntry {
   readonly spec: AgentSpec;
@@ -47,6 +50,15 @@ export interface RosterEntry {
   readonly operations?: AgentOperationsRecord;
   /** While Resizing: the machine type the spec takes when the resize succeeds. */
   readonly resizingTo?: MachineType;
+  /** Runtime profile changes and budget alerts (plane-runtime.ts; absent until the first). */
+  readonly runtime?: RuntimeRecord;
+}
+
+export interface RuntimeRecord {
+  /** Budget alerts of the current month (80%, 95%, 100% of the cap), oldest first. */
+  readonly alerts: readonly BudgetAlert[];
+  /** The last reconfiguration's outcome, when it failed (the agent keeps running on its previous profile). */
+  readonly lastReconfigureError?: { readonly type: string; readonly message: string };
 }
 
 export interface PlaneStatus {
@@ -81,7 +93,7 @@ export const destroyPlaneUpdate = defineUpdate<PlanePhase, []>('destroy');
 export interface AgentOperationOutcome {
   readonly agent: AgentName;
   readonly owner: OwnerEmail;
-  readonly kind: 'provision' | 'deprovision' | 'restore' | 'resize' | AgentOperationKind;
+  readonly kind: 'provision' | 'deprovision' | 'restore' | 'resize' | 'reconfigure' | AgentOperationKind;
   readonly ok: boolean;
   readonly cancelled: boolean;
   readonly error?: { readonly type: string; readonly message: string };

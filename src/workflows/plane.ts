@@ -66,6 +66,7 @@ import { restoreAgent } from './restore-agent.js';
 import { describeFailure } from './saga.js';
 import { PlaneAgentOperations } from './plane-agent-operations.js';
 import { PlaneAgentResize } from './plane-agent-resize.js';
+import { PlaneRuntime } from './plane-runtime.js';
 import type { HealthWatchSettings } from '../domain/health-watch.js';
 import { activeUpgradeQuery, startUpgradeUpdate, upgradeReportSignal, type StartUpgradeResult } from './upgrade-messages.js';
 import { upgradePlane } from './upgrade-plane.js';
@@ -409,9 +410,24 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     bootTimeoutMs: input.settings.bootTimeoutMs,
   });
 
+  // update-agent and budget alerts (plane-runtime.ts).
+  const runtimeProfiles = new PlaneRuntime({
+    roster,
+    spec: () => spec,
+    phase: () => phase,
+    activeUpgrade: () => activeUpgrade,
+    busyWith: (agent) => reconcileRefusal('update it', agent),
+    bootTimeoutMs: input.settings.bootTimeoutMs,
+    pause: (agent, reason) => agentOperations.pauseForPlane(agent, reason),
+  });
+
   setHandler(agentOperationFinishedSignal, async (outcome: AgentOperationOutcome) => {
     const entry = roster.get(outcome.agent);
     if (!entry) return;
+    if (runtimeProfiles.handles(outcome)) {
+      runtimeProfiles.finished(outcome);
+      return;
+    }
     if (agentOperations.handles(outcome)) {
       await agentOperations.finished(outcome);
       return;

@@ -58,24 +58,13 @@ function expectBadInput(r: CliRun, field: string): void {
   expect(lines[0]).toContain(field);
 }
 
-/** The runtime profile the provisioning side puts in metadata (here set with the official client). */
-async function setRuntimeProfile(channels: string[]): Promise<void> {
-  const gcp = stack.gcp();
-  const [vm] = await gcp.instances.get(ref);
-  const items = (vm.metadata?.items ?? []).filter((i) => i.key !== METADATA.runtimeProfile);
-  items.push({ key: METADATA.runtimeProfile, value: JSON.stringify({ channels, modelTier: 'standard', heartbeatMs: 1_800_000, tools: [] }) });
-  const [op] = await gcp.instances.setMetadata({ ...ref, metadataResource: { fingerprint: vm.metadata!.fingerprint!, items } });
-  await waitForOperation(gcp, plane.project, op, 'set runtime profile');
-}
-
 beforeAll(async () => {
   stack = await E2EStack.start('channels', { latencyScale: 0.005 });
   dir = await mkdtemp(join(tmpdir(), 'ap-channels-'));
   const created = await stack.cli(['planes', 'create', '--name', plane.name, '--project', plane.project, '--region', plane.region, '--json']);
   expect(created.code, created.stderr).toBe(0);
-  const added = await stack.cli(['planes', 'add-agent', '--plane', plane.name, '--name', AGENT, '--owner', OWNER, '--json']);
+  const added = await stack.cli(['planes', 'add-agent', '--plane', plane.name, '--name', AGENT, '--owner', OWNER, '--channels', 'telegram,whatsapp', '--json']);
   expect(added.code, added.stderr).toBe(0);
-  await setRuntimeProfile(['telegram', 'whatsapp']);
 }, 180_000);
 
 afterAll(async () => {

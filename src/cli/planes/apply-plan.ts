@@ -9,12 +9,15 @@
 import { InvalidInputError } from '../../domain/invalid-input.js';
 import type { PlaneManifest } from '../../domain/plane-manifest.js';
 import type { PlaneStatus } from '../../workflows/plane-messages.js';
+import type { RawRuntimeProfile } from '../../domain/runtime-profile.js';
 import { OperationFailedError, table } from '../command.js';
 
 export interface PlannedAgent {
   readonly name: string;
   readonly owner: string;
   readonly machineType: string;
+  /** Runtime profile fields from the file (planes.yaml `runtime`), when it sets any. */
+  readonly runtime?: RawRuntimeProfile;
 }
 
 export interface PlannedResize {
@@ -47,7 +50,12 @@ export function planChanges(plan: PlanePlan): number {
 export function planPlane(manifest: PlaneManifest, live: PlaneStatus | undefined): PlanePlan {
   const { spec } = manifest;
   const base = { plane: spec.name, project: spec.project, region: spec.region, zone: spec.zone };
-  const planned = (a: { name: string; owner: string; machineType: string }): PlannedAgent => ({ name: a.name, owner: a.owner, machineType: a.machineType });
+  const planned = (a: { name: string; owner: string; machineType: string; runtime?: RawRuntimeProfile }): PlannedAgent => ({
+    name: a.name,
+    owner: a.owner,
+    machineType: a.machineType,
+    ...(a.runtime ? { runtime: a.runtime } : {}),
+  });
   if (!live) return { ...base, create: true, add: manifest.agents.map(planned), remove: [], change: [], unchanged: [] };
 
   const infra = `${manifest.path}spec.infrastructure`;
@@ -95,7 +103,7 @@ export function planPlane(manifest: PlaneManifest, live: PlaneStatus | undefined
   const wanted = new Set<string>(manifest.agents.map((a) => a.name));
   const remove = live.agents
     .filter((e) => !wanted.has(e.spec.name) && e.state !== 'Removing')
-    .map((e) => planned(e.spec))
+    .map((e) => planned({ name: e.spec.name, owner: e.spec.owner, machineType: e.spec.machineType }))
     .sort((a, b) => a.name.localeCompare(b.name));
   return { ...base, create: false, add, remove, change, unchanged };
 }

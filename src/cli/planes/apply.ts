@@ -102,7 +102,14 @@ async function applyPlane(
   const adds = pending.filter((p) => p.action === 'add');
   const requestOf = (p: Pending): AgentRequest =>
     // Without a version the plane applies its own, as add-agent without --agent-version.
-    ({ plane: name, name: p.agent.name, owner: p.agent.owner, machineType: p.agent.machineType, agentVersion: undefined }) as AgentRequest;
+    ({
+      plane: name,
+      name: p.agent.name,
+      owner: p.agent.owner,
+      machineType: p.agent.machineType,
+      agentVersion: undefined,
+      ...(p.agent.runtime ? { runtime: p.agent.runtime } : {}),
+    }) as AgentRequest;
   await Promise.all([
     ...pending
       .filter((p) => p.action === 'remove')

@@ -15,6 +15,7 @@ import { resolveStack } from '../../temporal/connection.js';
 import { runCommand, table } from '../command.js';
 import { runningPlane } from './plane-handle.js';
 import { withSession } from './session.js';
+import { readAgentSpend, renderSpend, type AgentSpendRow } from './runtime-status.js';
 
 interface CostReportOptions {
   plane?: string;
@@ -41,7 +42,10 @@ export function renderCostCsv(r: CostReport): string {
   return [COST_CSV_COLUMNS, ...r.agents.map(row), total].map((cells) => cells.map(csvCell).join(',')).join('\n');
 }
 
-export function renderCostTable(r: CostReport): string {
+/** The cost report, plus the model spend agents with a runtime profile report (absent when none has one). */
+export type CostReportView = CostReport & { readonly modelSpend?: readonly AgentSpendRow[] };
+
+export function renderCostTable(r: CostReportView): string {
   const p = r.period;
   const head = `plane ${r.plane}  period ${p.label} (${p.start.slice(0, 16)}Z to ${p.end.slice(0, 16)}Z, ${p.hours} h)  ${r.currency}`;
   const rows = r.agents.map((a) => [
@@ -71,10 +75,11 @@ export function renderCostTable(r: CostReport): string {
     `  prices: ${a.priceRegion} list prices as of ${a.priceDate} (${a.priceSource.join(', ')})`,
     `  proration: ${p.proration}`,
     ...a.notes.map((n) => `  ${n}`),
+    ...(r.modelSpend ? ['', renderSpend(r.modelSpend)] : []),
   ].join('\n');
 }
 
-export async function planeCostReport(plane: PlaneName, period: ReturnType<typeof parseBillingPeriod>): Promise<CostReport> {
+export async function planeCostReport(plane: PlaneName, period: ReturnType<typeof parseBillingPeriod>): Promise<CostReportView> {
   return withSession(async (session) => {
     const { status } = await runningPlane(await session.temporal(), plane);
     // Loaded on demand, as Session.google() does: the Google clients take about a second to import.
@@ -92,7 +97,10 @@ export async function planeCostReport(plane: PlaneName, period: ReturnType<typeo
         state: e.state,
         bootDisk: agentResourceNames(project, name, e.spec.name).bootDisk,
       }));
-      return computeCostReport({ plane: name, roster, ...resources, period });
+      const report = computeCostReport({ plane: name, roster, ...resources, period });
+      // Model spend is what the agents report for their current month (guest attributes), not a cloud bill.
+      const modelSpend = await readAgentSpend(gcp, status);
+      return modelSpend.length > 0 ? { ...report, modelSpend } : report;
     } finally {
       await gcp.close();
     }
@@ -107,7 +115,7 @@ export function registerCostReport(planes: Command): void {
     .option('--period <period>', 'a month (2026-11), the last N days (30d) or current (this month so far)', 'current')
     .option('--csv', 'CSV on stdout (one row per agent, then TOTAL)')
     .action(
-      runCommand<CostReportOptions, CostReport>(async (o, out) => {
+      runCommand<CostReportOptions, CostReportView>(async (o, out) => {
         const plane = parsePlaneName(o.plane);
         const period = parseBillingPeriod(o.period, new Date());
         if (o.csv && out.json) throw new InvalidInputError('--csv', 'cannot be combined with --json');

@@ -17,6 +17,7 @@ import type { PlaneHandle } from './plane-handle.js';
 import { parseDuration } from './duration.js';
 import { ProgressView, sleep } from './progress.js';
 import { withSession } from './session.js';
+import { addRuntimeFlags, defaultRuntimeFlags } from './runtime-flags.js';
 
 interface CreateOptions {
   name?: string;
@@ -85,7 +86,7 @@ export async function waitUntilCreated(client: Client, handle: PlaneHandle, name
 }
 
 export function registerCreate(planes: Command): void {
-  planes
+  const command = planes
     .command('create')
     .description('create a plane: its VPC, subnet, firewall rules, Cloud NAT and snapshot schedule')
     .requiredOption('--name <plane>', 'plane name (lowercase letters, digits, hyphens; at most 20)')
@@ -99,31 +100,34 @@ export function registerCreate(planes: Command): void {
     .option('--unhealthy-after-checks <n>', 'bad checks in a row before an agent counts as unhealthy', '2')
     .option('--max-auto-restarts <n>', 'automatic restarts per agent within the window; then it is marked Unhealthy', '3')
     .option('--auto-restart-window <duration>', 'the window of --max-auto-restarts', '1h')
-    .option('--no-wait', 'return once the plane workflow has started')
-    .action(
-      runCommand<CreateOptions, PlaneStatus>(async (o, out) => {
-        const spec = parsePlaneSpec({ name: o.name, project: o.project, region: o.region, zone: o.zone, agentVersion: o.agentVersion });
-        const bootTimeoutMs = parseDuration(o.bootTimeout, '--boot-timeout');
-        const health = parseHealthWatchSettings({
-          checkIntervalMs: parseDuration(o.healthCheckInterval, '--health-check-interval'),
-          staleAfterMs: parseDuration(o.heartbeatStaleAfter, '--heartbeat-stale-after'),
-          unhealthyAfterChecks: o.unhealthyAfterChecks,
-          maxAutoRestarts: o.maxAutoRestarts,
-          restartWindowMs: parseDuration(o.autoRestartWindow, '--auto-restart-window'),
-        });
-        return withSession(async (session) => {
-          const client = await session.temporal();
-          const handle = await startOrJoinPlane(client, spec, { bootTimeoutMs, health }, out, '--name');
-          const status = o.wait ? await waitUntilCreated(client, handle, spec.name, out) : await handle.query(planeStatusQuery);
-          return {
-            data: status,
-            human: (s) =>
-              table(
-                ['PLANE', 'PROJECT', 'ZONE', 'PHASE', 'AGENTS'],
-                [[s.spec.name, s.spec.project, s.spec.zone, s.phase, String(s.agents.length)]],
-              ),
-          };
-        });
-      }),
-    );
+    .option('--no-wait', 'return once the plane workflow has started');
+  // --default-channels, --default-heartbeat, ...: the runtime profile new agents start from.
+  addRuntimeFlags(command, 'default').action(
+    runCommand<CreateOptions, PlaneStatus>(async (o, out) => {
+      const defaultRuntime = defaultRuntimeFlags(o as unknown as Record<string, unknown>);
+      const parsed = parsePlaneSpec({ name: o.name, project: o.project, region: o.region, zone: o.zone, agentVersion: o.agentVersion });
+      const spec: PlaneSpec = defaultRuntime ? { ...parsed, defaultRuntime } : parsed;
+      const bootTimeoutMs = parseDuration(o.bootTimeout, '--boot-timeout');
+      const health = parseHealthWatchSettings({
+        checkIntervalMs: parseDuration(o.healthCheckInterval, '--health-check-interval'),
+        staleAfterMs: parseDuration(o.heartbeatStaleAfter, '--heartbeat-stale-after'),
+        unhealthyAfterChecks: o.unhealthyAfterChecks,
+        maxAutoRestarts: o.maxAutoRestarts,
+        restartWindowMs: parseDuration(o.autoRestartWindow, '--auto-restart-window'),
+      });
+      return withSession(async (session) => {
+        const client = await session.temporal();
+        const handle = await startOrJoinPlane(client, spec, { bootTimeoutMs, health }, out, '--name');
+        const status = o.wait ? await waitUntilCreated(client, handle, spec.name, out) : await handle.query(planeStatusQuery);
+        return {
+          data: status,
+          human: (s) =>
+            table(
+              ['PLANE', 'PROJECT', 'ZONE', 'PHASE', 'AGENTS'],
+              [[s.spec.name, s.spec.project, s.spec.zone, s.phase, String(s.agents.length)]],
+            ),
+        };
+      });
+    }),
+  );
 }

@@ -20,6 +20,7 @@ import { registerSecrets } from './secrets.js';
 import { registerStatus } from './status.js';
 import { registerUpgrade } from './upgrade.js';
 import { registerUpgradeControl } from './upgrade-control.js';
+import { registerUpdateAgent } from './update-agent.js';
 
 export function registerPlanesCommands(program: Command): void {
   const planes = program.command('planes').description('create and run planes of agents');
@@ -43,4 +44,5 @@ export function registerPlanesCommands(program: Command): void {
   registerRotateSecrets(planes);
   registerResizeAgent(planes);
   registerConnect(planes);
+  registerUpdateAgent(planes);
 }

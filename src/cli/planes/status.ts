@@ -19,6 +19,7 @@ import { planeDriftView, renderDriftViews, type PlaneDriftView } from './drift.j
 import { listPlaneNames } from './list.js';
 import { runningPlane } from './plane-handle.js';
 import { withSession } from './session.js';
+import { agentRuntimeStatus, renderBudgetAlerts, spendCell, type AgentRuntimeStatus } from './runtime-status.js';
 
 /** The roster's state (Paused, Unhealthy, ... included), with Ready refined to Unhealthy by the guest's health. */
 export type AgentStatusState = AgentState;
@@ -41,6 +42,8 @@ export interface AgentStatusRow {
   readonly restarts: number;
   /** Per channel of the agent's runtime profile, as its guest reports it; {} when none is reported. */
   readonly channels: Partial<Record<ChannelKind, ChannelState>>;
+  /** Its runtime profile, what the guest applied, spend and budget alerts; null for agents without a profile. */
+  readonly runtime: AgentRuntimeStatus | null;
 }
 
 export interface PlaneStatusView {
@@ -79,6 +82,7 @@ async function agentRow(gcp: GcpClients, plane: PlaneStatus, entry: RosterEntry,
     lastError: entry.lastError ? `${entry.lastError.type}: ${entry.lastError.message}` : null,
     restarts: entry.operations?.restarts ?? 0,
     channels: guest.channels ?? {},
+    runtime: agentRuntimeStatus(entry, guest),
   };
 }
 
@@ -125,8 +129,10 @@ function render(views: readonly PlaneStatusView[]): string {
         `$${a.monthlyCostUsd.toFixed(2)}`,
         String(a.restarts),
         renderChannels(a.channels),
+        spendCell(a.runtime),
       ]);
-      return `${head}\n${table(['AGENT', 'OWNER', 'STATE', 'HEARTBEAT', 'VERSION', 'VM TYPE', 'COST/MONTH', 'RESTARTS', 'CHANNELS'], rows)}`;
+      const alerts = renderBudgetAlerts(p.agents);
+      return `${head}\n${table(['AGENT', 'OWNER', 'STATE', 'HEARTBEAT', 'VERSION', 'VM TYPE', 'COST/MONTH', 'RESTARTS', 'CHANNELS', 'SPEND'], rows)}${alerts ? `\n${alerts}` : ''}`;
     })
     .join('\n\n');
 }

@@ -32,6 +32,7 @@ import { writeLine, writeRaw } from './serial-console.js';
 import { createChannelModel, isChannelKind } from './channels.js';
 import { openGatewaySession } from './gateway.js';
 import { StateFormats } from './state-format.js';
+import { createGuestRuntime } from './runtime.js';
 
 export interface GuestOptions {
   /** Emulated ms between heartbeats. Default 30 s (the guest contract's). */
@@ -61,6 +62,7 @@ const NODE_VERSION = '24.21.0';
 const SCRIPT = 'google_metadata_script_runner[612]: startup-script';
 const HEARTBEAT = 'agents-plane-heartbeat[901]';
 const FOLLOWER = 'agents-plane-version-follower[733]';
+const RUNTIME_FOLLOWER = 'agents-plane-runtime-follower[734]';
 
 type Lookup = (project: string, zone: string, name: string) => InstanceRecord | undefined;
 
@@ -101,6 +103,8 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
   const runs = new Map<string, Run>();
   let closed = false;
   const channels = createChannelModel(ctx);
+  // Runtime profile: rendered OpenClaw config applied and reported, spend reported (runtime.ts).
+  const runtime = createGuestRuntime(ctx);
 
   const keyOf = (i: InstanceRecord) => `projects/${i.project}/zones/${i.zone}/instances/${i.name}`;
 
@@ -140,6 +144,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       const health = healthOf(i);
       i.guest.health = health;
       if (metadataFlag(i, METADATA.enableGuestAttributes)) {
+        runtime.beat(i);
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.heartbeat}`] = String(Math.floor(Date.now() / 1000));
         i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.health}`] = health;
         if (i.guest.version) i.guestAttributes[`${GUEST_NAMESPACE}/${GUEST_ATTRIBUTES.version}`] = i.guest.version;
@@ -264,6 +269,9 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     }
     setPhase(i, 'starting-gateway');
     script(i, 'applying the plane-managed OpenClaw config (loopback bind, token auth)');
+    const booting = i;
+    const profile = runtime.pending(booting, true);
+    if (profile) runtime.apply(booting, profile, (m) => script(booting, m));
     i = await startGateway(run, task, i, version);
     if (!i) return;
     script(i, `bootstrap complete: heartbeat every ${seconds(o.heartbeatIntervalMs)} to guest attributes ${GUEST_NAMESPACE}/{${Object.values(GUEST_ATTRIBUTES).join(',')}}`);
@@ -288,6 +296,22 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     }
   }
 
+  /** The runtime follower: re-applies a changed runtime config in place (config patch, gateway restart). */
+  async function followRuntime(run: Run): Promise<void> {
+    for (;;) {
+      let i = current(run);
+      if (!i || i.guest.phase !== 'running') return;
+      const profile = runtime.pending(i, false);
+      if (!profile) return;
+      log(i, RUNTIME_FOLLOWER, `agents-plane: runtime profile change -> ${profile.digest}; restarting the gateway`);
+      await ctx.clock.sleep(o.gatewayStartMs);
+      i = current(run);
+      if (!i || i.guest.phase !== 'running') return;
+      const running = i;
+      runtime.apply(running, profile, (m) => log(running, RUNTIME_FOLLOWER, `agents-plane: ${m}`));
+    }
+  }
+
   function launch(i: InstanceRecord, resumeRunning: boolean): void {
     const key = keyOf(i);
     const previous = runs.get(key);
@@ -297,6 +321,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     if (resumeRunning) {
       startHeartbeat(run);
       void followVersion(run);
+      void followRuntime(run);
     } else {
       void boot(run);
     }
@@ -338,7 +363,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
 
   function control(body: unknown): unknown {
     const b = (body ?? {}) as { failingVersions?: unknown; stateMigratingVersions?: unknown; instance?: unknown; heartbeat?: unknown; link?: unknown };
-    const known = new Set(['failingVersions', 'stateMigratingVersions', 'instance', 'heartbeat', 'link']);
+    const known = new Set(['failingVersions', 'stateMigratingVersions', 'instance', 'heartbeat', 'link', ...runtime.controlFields]);
     for (const k of Object.keys(b)) if (!known.has(k)) throw new ApiError(400, 'INVALID_ARGUMENT', `guest: unknown field ${k}`, 'invalid');
     if (b.failingVersions !== undefined) {
       if (!Array.isArray(b.failingVersions) || b.failingVersions.some((v) => typeof v !== 'string')) {
@@ -346,6 +371,8 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
       }
       failingVersions = new Set(b.failingVersions as string[]);
     }
+    const runtimeFields = runtime.controlFields.some((f) => (b as Record<string, unknown>)[f] !== undefined);
+    if (runtimeFields) return runtime.control(b, (instance) => instanceFrom(instance));
     if (b.link !== undefined) {
       // The owner's phone scanned the pairing QR the guest is showing.
       if (!isChannelKind(b.link) || b.heartbeat !== undefined) throw new ApiError(400, 'INVALID_ARGUMENT', 'guest: link must be "whatsapp" or "signal", with instance and no heartbeat', 'invalid');
@@ -384,6 +411,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     metadataChanged(i) {
       const run = runs.get(keyOf(i));
       if (run) void followVersion(run);
+      if (run) void followRuntime(run);
     },
     restored(i) {
       if (i.status !== 'RUNNING' || i.guest.phase === 'off') return;
@@ -392,6 +420,7 @@ export function createGuestSimulator(ctx: ServiceContext, lookup: Lookup, option
     adminRoutes: () => [
       { method: 'POST', path: '/guest', handle: (req) => ({ body: control(req.body) }) },
       { method: 'GET', path: '/guest', handle: () => ({ body: { failingVersions: [...failingVersions].sort(), stateMigratingVersions: stateFormats.versions() } }) },
+      { method: 'GET', path: '/guest/runtime', handle: () => ({ body: runtime.view(lookup) }) },
     ],
     clear() {
       for (const run of runs.values()) run.cancelled = true;
