@@ -4,7 +4,7 @@
  * one-line errors.
  */
 import { InvalidInputError } from './invalid-input.js';
-import { parseAgentVersion, type AgentVersion } from './names.js';
+import { parseAgentName, parseAgentVersion, type AgentName, type AgentVersion } from './names.js';
 
 export interface UpgradeRequest {
   readonly toVersion: AgentVersion;
@@ -14,6 +14,11 @@ export interface UpgradeRequest {
   readonly maxUnavailable: number;
   /** How long one agent may take to report the new version and healthy. */
   readonly healthTimeoutMs: number;
+  /**
+   * Only these agents (e.g. `planes update-agent --agent-version`): absent, the whole plane. The plane
+   * checks they are in its roster; a subset upgrade never moves the plane's own version.
+   */
+  readonly agents?: readonly AgentName[];
 }
 
 export interface RawUpgradeRequest {
@@ -21,6 +26,7 @@ export interface RawUpgradeRequest {
   canary?: unknown;
   maxUnavailable?: unknown;
   healthTimeoutMs?: unknown;
+  agents?: unknown;
 }
 
 export const DEFAULT_UPGRADE = { canary: 1, maxUnavailable: 1, healthTimeoutMs: 10 * 60_000 } as const;
@@ -42,7 +48,20 @@ export function parseUpgradeRequest(raw: RawUpgradeRequest): UpgradeRequest {
     raw.healthTimeoutMs === undefined
       ? DEFAULT_UPGRADE.healthTimeoutMs
       : wholeNumber(raw.healthTimeoutMs, '--health-timeout', 1000, 24 * 3_600_000);
-  return { toVersion, canary, maxUnavailable, healthTimeoutMs };
+  // Only present when given: a whole-plane request stays exactly what it always was.
+  return { toVersion, canary, maxUnavailable, healthTimeoutMs, ...(raw.agents === undefined ? {} : { agents: parseUpgradeAgents(raw.agents) }) };
+}
+
+/** The agent subset of an upgrade: 1 to 1000 agent names, each once (errors name `--name`). */
+export function parseUpgradeAgents(raw: unknown): AgentName[] {
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > 1000) throw new InvalidInputError('--name', 'must name 1 to 1000 agents');
+  const seen = new Set<string>();
+  return raw.map((value) => {
+    const name = parseAgentName(value, '--name');
+    if (seen.has(name)) throw new InvalidInputError('--name', `agent ${name} is named twice`);
+    seen.add(name);
+    return name;
+  });
 }
 
 /**

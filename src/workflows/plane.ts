@@ -275,7 +275,9 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
   /**
    * A rolling upgrade of the Ready agents not yet on the version (one at a time per plane). Agents added
    * while it runs get the plane's version at that moment (the old one until the upgrade completes) and
-   * are not part of it; a later `planes upgrade` to the same version picks them up.
+   * are not part of it; a later `planes upgrade` to the same version picks them up. A request naming
+   * its agents (`planes update-agent --agent-version`) upgrades only those, under the same rules, and
+   * leaves the plane's own version as it is.
    */
   const upgradeRefusal = () =>
     activeUpgrade
@@ -292,6 +294,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     const request: UpgradeRequest = parseUpgradeRequest(raw);
     const agents = [...roster.values()]
       .filter((e) => e.state === 'Ready' && e.spec.agentVersion !== request.toVersion)
+      .filter((e) => request.agents === undefined || request.agents.includes(e.spec.name))
       .map((e) => e.spec)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     upgrades += 1;
@@ -299,7 +302,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     activeUpgrade = workflowId;
     const child = await startChild(upgradePlane, {
       workflowId,
-      args: [{ plane: spec, upgradeNumber: upgrades, ...request, agents, bootTimeoutMs: input.settings.bootTimeoutMs }],
+      args: [{ plane: spec, upgradeNumber: upgrades, ...request, agents, bootTimeoutMs: input.settings.bootTimeoutMs, ...(request.agents ? { subset: request.agents } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
         { key: PLANE_NAME, value: spec.name },
@@ -315,13 +318,21 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     return { workflowId, agents: agents.length };
   };
   const validateUpgradeStart = (raw: RawUpgradeRequest): void => {
+    let request: UpgradeRequest;
     try {
-      parseUpgradeRequest(raw);
+      request = parseUpgradeRequest(raw);
     } catch (error) {
       if (error instanceof InvalidInputError) throw invalid(error.field, error.rule);
       throw error;
     }
+    for (const name of request.agents ?? []) {
+      if (!roster.has(name)) throw invalid('--name', `no agent named ${name} in plane ${spec.name}`);
+    }
     if (phase !== 'Ready') throw notNow(`plane ${spec.name} is ${phase}; it can be upgraded once it is Ready`);
+    const notReady = (request.agents ?? []).map((name) => roster.get(name)!).find((e) => e.state !== 'Ready');
+    if (notReady) {
+      throw ApplicationFailure.nonRetryable(`agent ${notReady.spec.name} is ${notReady.state}; only a Ready agent can be upgraded`, 'AGENT_NOT_READY');
+    }
     const refusal = upgradeRefusal();
     if (refusal) throw refusal;
     const reconciling = reconcileRefusal('upgrade it');
@@ -385,7 +396,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
     }
     if (r.finished && r.workflowId === activeUpgrade) {
       activeUpgrade = undefined;
-      if (r.finished.completed) spec = { ...spec, agentVersion: r.finished.toVersion as PlaneSpec['agentVersion'] };
+      if (r.finished.completed && !r.finished.subset) spec = { ...spec, agentVersion: r.finished.toVersion as PlaneSpec['agentVersion'] };
     }
   });
 

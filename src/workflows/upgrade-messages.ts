@@ -24,7 +24,12 @@ export interface UpgradeReport {
   /** Agents whose desired version changed (upgraded, or rolled back to their previous version). */
   readonly versions: readonly { readonly agent: string; readonly version: string }[];
   /** Set once, when the upgrade ends: completed means every agent runs `toVersion`. */
-  readonly finished?: { readonly completed: boolean; readonly toVersion: string };
+  readonly finished?: {
+    readonly completed: boolean;
+    readonly toVersion: string;
+    /** An upgrade of named agents only (`agents` in the request): the plane keeps its own version. */
+    readonly subset?: boolean;
+  };
 }
 
 export const startUpgradeUpdate = defineUpdate<StartUpgradeResult, [RawUpgradeRequest]>('startUpgrade');

@@ -57,6 +57,11 @@ export interface UpgradePlaneInput {
   readonly agents: readonly AgentSpec[];
   /** How long a VM rebuilt from its pre-upgrade snapshot may take to boot healthy (default: the health timeout). */
   readonly bootTimeoutMs?: number;
+  /**
+   * Set when the request named its agents (e.g. `planes update-agent --agent-version`): only these are
+   * planned, and the end report says so, so the plane keeps its own version. Absent: the whole plane.
+   */
+  readonly subset?: readonly string[];
 }
 
 async function report(plane: PlaneSpec, body: UpgradeReport): Promise<void> {
@@ -72,9 +77,12 @@ async function report(plane: PlaneSpec, body: UpgradeReport): Promise<void> {
 
 export async function upgradePlane(input: UpgradePlaneInput): Promise<UpgradeProgress> {
   const { plane, toVersion, maxUnavailable } = input;
-  const byName = new Map(input.agents.map((a) => [a.name as string, a]));
+  const subset = input.subset ? new Set(input.subset) : undefined;
+  const planned = subset ? input.agents.filter((a) => subset.has(a.name)) : input.agents;
+  const byName = new Map(planned.map((a) => [a.name as string, a]));
   const plan = planUpgrade([...byName.keys()], input.canary, maxUnavailable);
-  const tracker = new UpgradeTracker(toVersion, maxUnavailable, plan, new Map(input.agents.map((a) => [a.name, a.agentVersion])));
+  const tracker = new UpgradeTracker(toVersion, maxUnavailable, plan, new Map(planned.map((a) => [a.name, a.agentVersion])));
+  const scope = subset ? { subset: true } : {};
   const selfId = workflowInfo().workflowId;
   const target = (agent: AgentSpec) => ({ plane, agent });
   let paused = false;
@@ -193,7 +201,7 @@ export async function upgradePlane(input: UpgradePlaneInput): Promise<UpgradePro
     await report(plane, {
       workflowId: selfId,
       versions: touched.map((a) => ({ agent: a.name, version: a.agentVersion })),
-      finished: { completed: false, toVersion },
+      finished: { completed: false, toVersion, ...scope },
     });
     const restored = tracker.restoredAgents();
     throw ApplicationFailure.nonRetryable(
@@ -205,6 +213,6 @@ export async function upgradePlane(input: UpgradePlaneInput): Promise<UpgradePro
   }
   tracker.finish(true, false);
   finished = true;
-  await report(plane, { workflowId: selfId, versions: [], finished: { completed: true, toVersion } });
+  await report(plane, { workflowId: selfId, versions: [], finished: { completed: true, toVersion, ...scope } });
   return tracker.snapshot();
 }
