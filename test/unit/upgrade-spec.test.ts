@@ -18,6 +18,17 @@ describe('planUpgrade', () => {
 });
 
 describe('parseUpgradeRequest', () => {
+  it('keeps an agents subset only when one is given', () => {
+    expect(parseUpgradeRequest({ toVersion: '1.2.3', canary: 0, agents: ['b', 'a'] })).toEqual({
+      toVersion: '1.2.3',
+      canary: 0,
+      maxUnavailable: 1,
+      healthTimeoutMs: 600_000,
+      agents: ['b', 'a'],
+    });
+    expect('agents' in parseUpgradeRequest({ toVersion: '1.2.3' })).toBe(false);
+  });
+
   it('applies the defaults', () => {
     expect(parseUpgradeRequest({ toVersion: '2026.10.2' })).toEqual({ toVersion: '2026.10.2', canary: 1, maxUnavailable: 1, healthTimeoutMs: 600_000 });
     expect(parseUpgradeRequest({ toVersion: '1.2.3', canary: '0', maxUnavailable: '3', healthTimeoutMs: 5000 })).toMatchObject({ canary: 0, maxUnavailable: 3 });
@@ -29,6 +40,10 @@ describe('parseUpgradeRequest', () => {
     [{ toVersion: '1.2.3', canary: '1.5' }, '--canary'],
     [{ toVersion: '1.2.3', maxUnavailable: '0' }, '--max-unavailable'],
     [{ toVersion: '1.2.3', healthTimeoutMs: 10 }, '--health-timeout'],
+    [{ toVersion: '1.2.3', agents: [] }, '--name'],
+    [{ toVersion: '1.2.3', agents: 'a' }, '--name'],
+    [{ toVersion: '1.2.3', agents: ['a', 'Not A Name'] }, '--name'],
+    [{ toVersion: '1.2.3', agents: ['a', 'b', 'a'] }, '--name'],
   ])('rejects %j naming %s', (raw, field) => {
     expect(() => parseUpgradeRequest(raw)).toThrow(InvalidInputError);
     try {
