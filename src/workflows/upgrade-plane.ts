@@ -15,6 +15,8 @@
  * (upgrade-rollback.ts). Upgrades started before this (no 'rollback-restores-state' patch marker in
  * their history) keep the metadata-only rollback.
  * `pause` takes effect before the next group of agents (the running group finishes); `resume` continues.
+ * With `subset` (a request naming its agents, e.g. `planes update-agent --agent-version`) only those are
+ * planned and the end report says so: the plane's own version stays.
  */
 import {
   ApplicationFailure,
