@@ -65,7 +65,9 @@ beforeAll(async () => {
 
   const gcp = stack.gcp();
   const ref = { project: plane.project, zone: plane.zone, instance: names(STOPPED).instance };
-  await gcp.instances.stop(ref);
+  // Paused through the plane, not stopped behind its back: the health watch would start a Ready agent's VM again.
+  const paused = await stack.cli(['planes', 'pause', '--plane', plane.name, '--agent', STOPPED, '--json']);
+  expect(paused.code, paused.stderr).toBe(0);
   await until(async () => (await gcp.instances.get(ref))[0].status, (s) => s === 'TERMINATED', 90_000);
   // Like a backup or a pre-upgrade snapshot (agent labels, default multi-regional storage), and like
   // the schedule's (plane labels only, regional): the second is attributed through its source disk.
@@ -134,7 +136,7 @@ describe('planes cost-report', () => {
     expect(report.agents.map((a) => a.agent)).toEqual(AGENTS.map((a) => a.name));
     for (const a of AGENTS) {
       const row = report.agents.find((x) => x.agent === a.name)!;
-      expect(row, a.name).toMatchObject({ owner: owner(a.name), state: 'Ready', machineType: a.vmType, ...expected[a.name] });
+      expect(row, a.name).toMatchObject({ owner: owner(a.name), state: a.name === STOPPED ? 'Paused' : 'Ready', machineType: a.vmType, ...expected[a.name] });
     }
     const carol = report.agents.find((x) => x.agent === STOPPED)!;
     expect(carol).toMatchObject({ instanceStatus: 'TERMINATED', vmBilled: false, vmUsd: 0, natUsd: 0 });
