@@ -15,8 +15,14 @@ const DEMO = {
   project: 'agents-demo',
   region: 'us-central1',
   agents: [
-    { name: 'alice', owner: 'alice@example.com', vmType: 'e2-small' },
-    { name: 'bob', owner: 'bob@example.com', vmType: 'e2-medium' },
+    // Alice's agent comes with a runtime profile: her channels, a cheap thinking clock, a budget.
+    {
+      name: 'alice',
+      owner: 'alice@example.com',
+      vmType: 'e2-small',
+      profile: ['--channels', 'telegram,whatsapp', '--heartbeat', '30m', '--thinking-clock', '10m', '--budget-cap', '40'],
+    },
+    { name: 'bob', owner: 'bob@example.com', vmType: 'e2-medium', profile: [] },
   ],
 } as const;
 
@@ -35,14 +41,15 @@ function agentsPlane(args: readonly string[], input?: string): Promise<void> {
 /**
  * The demo's main job, through the real CLI against the embedded stack: create a plane (VPC, subnet,
  * firewall rules, Cloud NAT, snapshot schedule), provision two agents for two people in parallel (each
- * its own service account, secrets, VM, and owner-only grants, Ready at its first healthy heartbeat),
+ * its own service account, secrets, VM, and owner-only grants, Ready at its first healthy heartbeat;
+ * Alice's with a runtime profile: Telegram and WhatsApp, a thinking clock, a monthly budget),
  * set an owner secret straight into Secret Manager, and show the fleet's status. Running it again joins
  * what exists. Returns the workflow ids worth opening in the Web UI.
  */
 export async function runMainJob(_stack: DevUpResult): Promise<string[]> {
   await agentsPlane(['planes', 'create', '--name', DEMO.plane, '--project', DEMO.project, '--region', DEMO.region]);
   await Promise.all(
-    DEMO.agents.map((a) => agentsPlane(['planes', 'add-agent', '--plane', DEMO.plane, '--name', a.name, '--owner', a.owner, '--vm-type', a.vmType])),
+    DEMO.agents.map((a) => agentsPlane(['planes', 'add-agent', '--plane', DEMO.plane, '--name', a.name, '--owner', a.owner, '--vm-type', a.vmType, ...a.profile])),
   );
   // A made-up key: the owner's value goes from stdin straight to Secret Manager, never through Temporal.
   await agentsPlane(['planes', 'secrets', 'set', '--plane', DEMO.plane, '--agent', 'alice', '--key', 'ANTHROPIC_API_KEY'], 'sk-demo-not-a-real-key\n');
@@ -68,6 +75,8 @@ async function main(): Promise<void> {
   say('');
   say('Try next:');
   say(`  npx agents-plane planes logs --plane ${DEMO.plane} --name alice`);
+  say(`  npx agents-plane planes update-agent --plane ${DEMO.plane} --name alice --heartbeat 10m`);
+  say(`  AGENTS_PLANE_EMULATOR_CALLER=alice@example.com npx agents-plane planes connect --plane ${DEMO.plane} --agent alice --channel whatsapp`);
   say(`  npx agents-plane planes remove-agent --plane ${DEMO.plane} --name bob`);
   say('The stack keeps running in the background. Stop it with:');
   say('  npx agents-plane dev down        (or: npm run agents-plane -- dev down)');
