@@ -24,7 +24,7 @@ import { parseAgentName } from '../domain/names.js';
 import { runtimeProfileJson } from '../domain/runtime-profile.js';
 import type { PlaneSpec } from '../domain/specs.js';
 import { agentOperationWorkflowId, healthWatchWorkflowId } from '../domain/workflow-ids.js';
-import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
+import { agentSearchAttributes, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
 import {
   agentHealthSignal,
   pauseAgentsUpdate,
@@ -205,12 +205,7 @@ export class PlaneAgentOperations {
       workflowId,
       args: [input],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: PLANE_NAME, value: spec.name },
-        { key: AGENT_NAME, value: entry.spec.name },
-        { key: AGENT_OWNER, value: entry.spec.owner },
-        { key: OPERATION, value: plan.searchName },
-      ],
+      typedSearchAttributes: agentSearchAttributes(spec.name, entry.spec, plan.searchName),
     });
     return workflowId;
   }

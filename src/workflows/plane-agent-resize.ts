@@ -11,7 +11,7 @@ import { ApplicationFailure, ParentClosePolicy, setHandler, startChild } from '@
 import { InvalidInputError } from '../domain/invalid-input.js';
 import { parseAgentName, parseMachineType, type MachineType } from '../domain/names.js';
 import { agentOperationWorkflowId } from '../domain/workflow-ids.js';
-import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
+import { agentSearchAttributes } from '../temporal/search-attributes.js';
 import type { AgentOperationsRecord, AgentOperationsResult } from './agent-operation-messages.js';
 import type { PlaneView } from './plane-agent-operations.js';
 import type { AgentOperationOutcome, RosterEntry } from './plane-messages.js';
@@ -90,12 +90,7 @@ export class PlaneAgentResize {
       workflowId,
       args: [input],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: PLANE_NAME, value: spec.name },
-        { key: AGENT_NAME, value: entry.spec.name },
-        { key: AGENT_OWNER, value: entry.spec.owner },
-        { key: OPERATION, value: 'resize-agent' },
-      ],
+      typedSearchAttributes: agentSearchAttributes(spec.name, entry.spec, 'resize-agent'),
     });
     return { agents: [{ name: entry.spec.name, state: 'Resizing', operationId: workflowId, joined: false }], skipped: [] };
   }

@@ -21,7 +21,7 @@ import {
   type AgentRuntimeProfile,
 } from '../domain/runtime-profile.js';
 import { agentOperationWorkflowId } from '../domain/workflow-ids.js';
-import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
+import { agentSearchAttributes } from '../temporal/search-attributes.js';
 import type { PlaneView } from './plane-agent-operations.js';
 import type { AgentOperationOutcome, AgentState, RosterEntry, RuntimeRecord } from './plane-messages.js';
 import { reconfigureAgent } from './reconfigure-agent.js';
@@ -103,12 +103,7 @@ export class PlaneRuntime {
       workflowId,
       args: [{ plane: spec, agent, applyTimeoutMs: this.plane.bootTimeoutMs, reason }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [
-        { key: PLANE_NAME, value: spec.name },
-        { key: AGENT_NAME, value: agent.name },
-        { key: AGENT_OWNER, value: agent.owner },
-        { key: OPERATION, value: 'reconfigure-agent' },
-      ],
+      typedSearchAttributes: agentSearchAttributes(spec.name, agent, 'reconfigure-agent'),
     });
     return workflowId;
   }

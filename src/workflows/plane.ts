@@ -34,7 +34,7 @@ import {
   upgradeWorkflowId,
 } from '../domain/workflow-ids.js';
 import { INSPECTED_AGENT_STATES } from '../domain/drift.js';
-import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
+import { agentSearchAttributes, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
 import {
   answerBackupTargets,
   backupTargetsRequestSignal,
@@ -132,12 +132,7 @@ export async function plane(input: PlaneInput): Promise<PlanePhase> {
   let lastScheduledUpgrade = input.lastScheduledUpgrade;
 
   const set = (entry: RosterEntry) => roster.set(entry.spec.name, entry);
-  const childSearchAttributes = (agent: AgentSpec, operation: string) => [
-    { key: PLANE_NAME, value: spec.name },
-    { key: AGENT_NAME, value: agent.name },
-    { key: AGENT_OWNER, value: agent.owner },
-    { key: OPERATION, value: operation },
-  ];
+  const childSearchAttributes = (agent: AgentSpec, operation: string) => agentSearchAttributes(spec.name, agent, operation);
 
   async function startProvision(agent: AgentSpec): Promise<string> {
     const workflowId = agentProvisionWorkflowId(spec.name, agent.name);

@@ -12,7 +12,7 @@ import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { snapshotStamp } from '../domain/backups.js';
 import type { AgentTarget } from '../domain/targets.js';
 import { agentRestoreWorkflowId } from '../domain/workflow-ids.js';
-import { AGENT_NAME, AGENT_OWNER, OPERATION, PLANE_NAME } from '../temporal/search-attributes.js';
+import { agentSearchAttributes } from '../temporal/search-attributes.js';
 import { api } from './activity-policies.js';
 import { restoreAgent } from './restore-agent.js';
 import type { AgentRollback } from './upgrade-messages.js';
@@ -43,12 +43,7 @@ export async function restorePreUpgradeSnapshot(
     workflowId: restoreWorkflowId,
     args: [{ plane: t.plane, agent: t.agent, snapshot, stamp, bootTimeoutMs }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    typedSearchAttributes: [
-      { key: PLANE_NAME, value: t.plane.name },
-      { key: AGENT_NAME, value: t.agent.name },
-      { key: AGENT_OWNER, value: t.agent.owner },
-      { key: OPERATION, value: 'restore-agent' },
-    ],
+    typedSearchAttributes: agentSearchAttributes(t.plane.name, t.agent, 'restore-agent'),
   });
   return { restoreWorkflowId, ...(result.safetySnapshot ? { safetySnapshot: result.safetySnapshot } : {}) };
 }
