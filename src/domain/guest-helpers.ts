@@ -11,6 +11,7 @@ import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, METADATA } from './guest-contract.js
 import { GUEST_PATHS, GUEST_PROGRAMS, GUEST_UNITS, METADATA_SERVER, OPENCLAW_STATE_DIR } from './guest-layout.js';
 import { GATEWAY_PORT } from './openclaw-config.js';
 import { applyRuntimeProgram, followRuntimeProgram } from './guest-runtime-programs.js';
+import { reportProgram } from './guest-report-program.js';
 import { LOG_FUNCTION, program, type GuestProgram } from './guest-program.js';
 
 export type { GuestProgram } from './guest-program.js';
@@ -166,7 +167,7 @@ readonly HEALTH_URL='${HEALTH_URL}'
 readonly PHASE_FILE='${GUEST_PATHS.phaseFile}'
 readonly VERSION_FILE='${GUEST_PATHS.versionFile}'
 readonly STATE_FORMAT_FILE='${GUEST_PATHS.stateFormatFile}'
-# JSON reports written by the runtime profile's programs (and the channel side), published as they are.
+# JSON reports written by the runtime profile's programs and agents-plane-report, published as they are.
 readonly RUNTIME_FILE='${GUEST_PATHS.appliedRuntimeFile}'
 readonly SPEND_FILE='${GUEST_PATHS.spendFile}'
 readonly CHANNELS_FILE='${GUEST_PATHS.channelsFile}'
@@ -297,5 +298,5 @@ done
 }
 
 export function guestPrograms(): readonly GuestProgram[] {
-  return [installOpenclaw(), restartGateway(), heartbeat(), followVersion(), applyRuntimeProgram(), followRuntimeProgram()];
+  return [installOpenclaw(), restartGateway(), heartbeat(), followVersion(), applyRuntimeProgram(), followRuntimeProgram(), reportProgram()];
 }

@@ -27,7 +27,7 @@ export const GUEST_PATHS = {
   runtimeOpenclawConfig: '/etc/agents-plane/openclaw-runtime.json',
   /** `{ digest, heartbeatSeconds }` of the runtime profile applied: the heartbeat publishes it. */
   appliedRuntimeFile: '/run/agents-plane/runtime.json',
-  /** ReportedSpend JSON and channel states JSON, when something on the VM writes them: the heartbeat publishes them. */
+  /** ReportedSpend JSON and channel states JSON, written by agents-plane-report (guest-report-program.ts): the heartbeat publishes them. */
   spendFile: '/run/agents-plane/spend.json',
   channelsFile: '/run/agents-plane/channels.json',
   /** Runtime state shared by the helpers (tmpfs: starts empty at every boot). */
@@ -60,6 +60,7 @@ export const GUEST_PROGRAMS = {
   followVersion: `${GUEST_PATHS.bin}/agents-plane-follow-version`,
   applyRuntime: `${GUEST_PATHS.bin}/agents-plane-apply-runtime`,
   followRuntime: `${GUEST_PATHS.bin}/agents-plane-follow-runtime`,
+  report: `${GUEST_PATHS.bin}/agents-plane-report`,
 } as const;
 
 /**
@@ -72,6 +73,8 @@ export const GUEST_UNITS = {
   heartbeatTimer: 'agents-plane-heartbeat.timer',
   versionFollower: 'agents-plane-version-follower.service',
   runtimeFollower: 'agents-plane-runtime-follower.service',
+  reportService: 'agents-plane-report.service',
+  reportTimer: 'agents-plane-report.timer',
 } as const;
 
 /** The metadata server as seen from the guest. */

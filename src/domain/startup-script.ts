@@ -456,6 +456,8 @@ main() {
   fi
   systemctl restart '${GUEST_UNITS.versionFollower}'
   systemctl restart '${GUEST_UNITS.runtimeFollower}'
+  # Spend and channel states from OpenClaw itself, once the gateway serves them.
+  systemctl restart '${GUEST_UNITS.reportTimer}'
   log "bootstrap complete: heartbeat every ${v.heartbeatIntervalSeconds}s to guest attributes ${GUEST_NAMESPACE}/{${Object.values(GUEST_ATTRIBUTES).join(',')}}"
 }
 

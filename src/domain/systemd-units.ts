@@ -161,6 +161,39 @@ function followerUnit(name: string, description: string, program: string): UnitF
   });
 }
 
+/** How often agents-plane-report asks OpenClaw for spend and channel states. */
+export const REPORT_INTERVAL_SECONDS = 60;
+
+/**
+ * agents-plane-report (guest-report-program.ts): root, because it writes /run/agents-plane and reads
+ * the gateway token from the root-only env file (systemd reads it; the program passes it to OpenClaw's
+ * CLI in the environment, never in argv). The CLI itself runs as the openclaw user.
+ */
+export function reportServiceUnit(): UnitFile {
+  return unit(GUEST_UNITS.reportService, {
+    Unit: ['Description=Agents Plane spend and channel report (from OpenClaw)'],
+    Service: [
+      'Type=oneshot',
+      `ExecStart=${GUEST_PROGRAMS.report}`,
+      `EnvironmentFile=${GUEST_PATHS.envFile}`,
+      // Two bounded OpenClaw calls and their parsing.
+      'TimeoutStartSec=120',
+      'PrivateTmp=yes',
+      'ProtectHome=yes',
+      'StandardOutput=journal',
+      'StandardError=journal',
+    ],
+  });
+}
+
+/** Started by the startup script once the gateway has been started (not at boot: it needs the gateway). */
+export function reportTimerUnit(): UnitFile {
+  return unit(GUEST_UNITS.reportTimer, {
+    Unit: ['Description=Agents Plane spend and channel report every minute'],
+    Timer: ['OnActiveSec=5s', `OnUnitActiveSec=${REPORT_INTERVAL_SECONDS}s`, `Unit=${GUEST_UNITS.reportService}`],
+  });
+}
+
 export function agentUnits(heartbeatIntervalSeconds: number): readonly UnitFile[] {
-  return [gatewayUnit(), heartbeatServiceUnit(), heartbeatTimerUnit(heartbeatIntervalSeconds), versionFollowerUnit(), runtimeFollowerUnit()];
+  return [gatewayUnit(), heartbeatServiceUnit(), heartbeatTimerUnit(heartbeatIntervalSeconds), versionFollowerUnit(), runtimeFollowerUnit(), reportServiceUnit(), reportTimerUnit()];
 }

@@ -160,6 +160,14 @@ describe('renderStartupScript: a representative agent', () => {
     expect(script).toContain(`systemctl restart '${GUEST_UNITS.versionFollower}'`);
   });
 
+  it('installs the spend and channel reporter and starts its timer once the gateway was started', () => {
+    expect(embeddedFiles(script).has(GUEST_PROGRAMS.report)).toBe(true);
+    expect(embeddedFiles(script).has(`/etc/systemd/system/${GUEST_UNITS.reportTimer}`)).toBe(true);
+    const restartGateway = script.lastIndexOf(`'${GUEST_PROGRAMS.restartGateway}'`);
+    expect(restartGateway).toBeGreaterThan(0);
+    expect(script.indexOf(`systemctl restart '${GUEST_UNITS.reportTimer}'`)).toBeGreaterThan(restartGateway);
+  });
+
   it('embeds exactly the helper programs and units their modules build', () => {
     const files = embeddedFiles(script);
     for (const program of guestPrograms()) expect(files.get(program.path)).toEqual({ mode: '0755', text: program.text });
