@@ -12,7 +12,8 @@
  *   (dist/channels-CdsxwbSe.mjs ChannelAccountSnapshotSchema, ChannelsStatusResultSchema; docs/cli/channels.md).
  *   While the gateway starts it prints `{ "status": "starting" }` instead: no `channelAccounts`, so the
  *   previous file stays.
- * - `openclaw gateway usage-cost --days N --json` prints the `usage.cost` RPC result
+ * - `openclaw gateway usage-cost --days N --json` prints the `usage.cost` RPC result (both commands take
+ *   `--timeout <ms>` for the RPC: dist/gateway-rpc-DaUnOpOo.mjs addGatewayClientOptions)
  *   (dist/gateway-cli-C-ulFTjb.mjs): `{ totals, daily: [{ date: "YYYY-MM-DD", totalTokens, totalCost,
  *   missingCostEntries }] }`, built from the session transcripts (docs/cli/gateway/query.md). Its cost
  *   is OpenClaw's own estimate from its model catalog's prices or `models.pricing`
@@ -28,8 +29,10 @@ import { GUEST_PATHS, GUEST_PROGRAMS, OPENCLAW_CONFIG_PATH, OPENCLAW_HOME, OPENC
 import { LOG_FUNCTION, program, type GuestProgram } from './guest-program.js';
 import { CHANNEL_KINDS } from './runtime-profile.js';
 
-/** Seconds any one OpenClaw call may take; the timer's next run comes anyway. */
+/** Seconds any one OpenClaw call may take before it is killed; the timer's next run comes anyway. */
 export const OPENCLAW_CALL_TIMEOUT_SECONDS = 40;
+/** OpenClaw's own gateway RPC deadline (`--timeout <ms>`), inside ours so it can fail cleanly first. */
+const GATEWAY_RPC_TIMEOUT_MS = 30_000;
 /** Days of usage asked for: always covers the whole current month. */
 const USAGE_DAYS = 31;
 
@@ -130,12 +133,12 @@ report_from() {
 # report_channels RUNTIME_CONFIG CHANNELS_FILE: one state per channel the applied profile enables.
 report_channels() {
   [[ -r $1 ]] || return 0
-  report_from 'channel states' '${CHANNELS_JS}' "$1" "$2" channels status --json
+  report_from 'channel states' '${CHANNELS_JS}' "$1" "$2" channels status --json --timeout ${GATEWAY_RPC_TIMEOUT_MS}
 }
 
 # report_spend MONTH SPEND_FILE: tokens and estimated USD of MONTH (YYYY-MM, UTC) so far.
 report_spend() {
-  report_from spend '${SPEND_JS}' "$1" "$2" gateway usage-cost --days ${USAGE_DAYS} --json
+  report_from spend '${SPEND_JS}' "$1" "$2" gateway usage-cost --days ${USAGE_DAYS} --json --timeout ${GATEWAY_RPC_TIMEOUT_MS}
 }
 
 main() {

@@ -126,7 +126,7 @@ describe('agents-plane-report', () => {
     box.respond(channelsStatus({ telegram: [{ configured: true, running: true }], whatsapp: [{ configured: true, connected: true }] }));
     expect(box.run('report_channels', telegramOnly, out).status).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ telegram: 'connected', signal: 'unconfigured' });
-    expect(readFileSync(join(box.dir, 'calls'), 'utf8')).toContain('channels status --json');
+    expect(readFileSync(join(box.dir, 'calls'), 'utf8')).toContain('channels status --json --timeout 30000');
   });
 
   it('sums the current UTC month only, so the spend starts again at a month change', () => {
@@ -147,7 +147,7 @@ describe('agents-plane-report', () => {
     box.respond(usageCost([{ date: '2026-12-31', totalTokens: 9, totalCost: 9 }]));
     expect(box.run('report_spend', '2027-01', out).status).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ month: '2027-01', tokens: 0, usd: 0 });
-    expect(readFileSync(join(box.dir, 'calls'), 'utf8')).toContain('gateway usage-cost --days 31 --json');
+    expect(readFileSync(join(box.dir, 'calls'), 'utf8')).toContain('gateway usage-cost --days 31 --json --timeout 30000');
   });
 
   it('leaves both files as they were when OpenClaw fails or prints something unexpected', () => {
