@@ -16,9 +16,13 @@
  *   `--timeout <ms>` for the RPC: dist/gateway-rpc-DaUnOpOo.mjs addGatewayClientOptions)
  *   (dist/gateway-cli-C-ulFTjb.mjs): `{ totals, daily: [{ date: "YYYY-MM-DD", totalTokens, totalCost,
  *   missingCostEntries }] }`, built from the session transcripts (docs/cli/gateway/query.md). Its cost
- *   is OpenClaw's own estimate from its model catalog's prices or `models.pricing`
- *   (docs/reference/api-usage-costs.md); entries it has no price for count as $0 there
- *   (`missingCostEntries`). So no price table of ours: the month's spend is the sum of this month's days.
+ *   is OpenClaw's own estimate (docs/reference/token-use.md "Cost estimation"): recorded provider
+ *   amounts first, else `models.providers.*.models[].cost` or agent-local models.json, else the hosted
+ *   model catalog's prices (fetched by the gateway; `models.catalogRefresh`). The bundled Anthropic
+ *   manifest (dist/extensions/anthropic/openclaw.plugin.json) carries no `cost` for the tier models, so
+ *   prices come from that hosted catalog; usage it has no price for counts as 0 USD there
+ *   (`missingCostEntries`), and this program says so on the console rather than guess. No price table
+ *   of ours: the month's spend is the sum of this month's days.
  *   Day keys are the gateway host's local date, and a GCE Debian image runs in UTC.
  *
  * JSON is read with the pinned Node (no jq on the image; same choice as guest-runtime-programs.ts).
@@ -63,20 +67,25 @@ const CHANNELS_JS = [
   'fs.writeFileSync(process.argv[3], JSON.stringify(out) + "\\n");',
 ].join('\n');
 
-/** argv: usage-cost JSON, month (YYYY-MM), output. Sums the month's days; anything malformed exits 3. */
+/**
+ * argv: usage-cost JSON, month (YYYY-MM), output. Sums the month's days; anything malformed exits 3.
+ * Usage OpenClaw has no price for is said on the console (the spend is then too low), never guessed.
+ */
 const SPEND_JS = [
   'const fs = require("fs");',
   'const u = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));',
   'const month = process.argv[2];',
   'if (!/^[0-9]{4}-[0-9]{2}$/.test(month) || typeof u !== "object" || u === null || !Array.isArray(u.daily)) process.exit(3);',
-  'let tokens = 0, usd = 0;',
+  'let tokens = 0, usd = 0, unpriced = 0;',
   'for (const d of u.daily) {',
   '  if (typeof d !== "object" || d === null || typeof d.date !== "string") process.exit(3);',
   '  if (!d.date.startsWith(month + "-")) continue;',
   '  const t = d.totalTokens ?? 0, c = d.totalCost ?? 0;',
   '  if (!Number.isFinite(t) || t < 0 || !Number.isFinite(c) || c < 0) process.exit(3);',
   '  tokens += t; usd += c;',
+  '  if (Number.isInteger(d.missingCostEntries)) unpriced += d.missingCostEntries;',
   '}',
+  'if (unpriced > 0) console.log("agents-plane: report: " + unpriced + " usage entries this month have no price in OpenClaw; OpenClaw counts them as 0 USD");',
   'fs.writeFileSync(process.argv[3], JSON.stringify({ month, tokens: Math.round(tokens), usd: Math.round(usd * 10000) / 10000 }) + "\\n");',
 ].join('\n');
 

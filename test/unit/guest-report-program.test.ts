@@ -79,12 +79,12 @@ function channelsStatus(accounts: Record<string, readonly Record<string, unknown
 }
 
 /** A usage.cost result (what `openclaw gateway usage-cost --json` prints). */
-function usageCost(daily: readonly { date: string; totalTokens: number; totalCost: number }[]): string {
+function usageCost(daily: readonly { date: string; totalTokens: number; totalCost: number; missingCostEntries?: number }[]): string {
   const totals = daily.reduce((t, d) => ({ totalTokens: t.totalTokens + d.totalTokens, totalCost: t.totalCost + d.totalCost }), { totalTokens: 0, totalCost: 0 });
   return JSON.stringify({
     updatedAt: 1_790_000_000_000,
     days: 31,
-    daily: daily.map((d) => ({ ...d, input: d.totalTokens, output: 0, missingCostEntries: 0 })),
+    daily: daily.map((d) => ({ missingCostEntries: 0, ...d, input: d.totalTokens, output: 0 })),
     totals: { ...totals, missingCostEntries: 0 },
   });
 }
@@ -148,6 +148,16 @@ describe('agents-plane-report', () => {
     expect(box.run('report_spend', '2027-01', out).status).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ month: '2027-01', tokens: 0, usd: 0 });
     expect(readFileSync(join(box.dir, 'calls'), 'utf8')).toContain('gateway usage-cost --days 31 --json --timeout 30000');
+  });
+
+  it('says when OpenClaw had no price for some of the month\'s usage (counted as $0 by OpenClaw)', () => {
+    const box = sandbox();
+    const out = join(box.dir, 'spend.json');
+    box.respond(usageCost([{ date: '2026-11-30', totalTokens: 800, totalCost: 0.2, missingCostEntries: 3 }]));
+    const r = box.run('report_spend', '2026-11', out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('3 usage entries this month have no price in OpenClaw');
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ month: '2026-11', tokens: 800, usd: 0.2 });
   });
 
   it('leaves both files as they were when OpenClaw fails or prints something unexpected', () => {
