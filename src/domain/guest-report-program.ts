@@ -153,7 +153,8 @@ report_spend() {
 main() {
   OPENCLAW_AS=(runuser -u '${OPENCLAW_USER}' -- env HOME='${OPENCLAW_HOME}' OPENCLAW_STATE_DIR='${OPENCLAW_STATE_DIR}'
     OPENCLAW_CONFIG_PATH='${OPENCLAW_CONFIG_PATH}' PATH='${GUEST_PATHS.openclawCurrent}/bin:${GUEST_PATHS.node}/bin:/usr/bin:/bin')
-  export PATH='${GUEST_PATHS.node}/bin:/usr/bin:/bin'
+  # runuser is in /usr/sbin.
+  export PATH='${GUEST_PATHS.node}/bin:/usr/sbin:/usr/bin:/sbin:/bin'
   mkdir -p -- '${GUEST_PATHS.run}'
   local status=0
   report_channels "$RUNTIME_CONFIG" "$CHANNELS_FILE" || status=1

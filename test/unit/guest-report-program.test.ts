@@ -102,6 +102,8 @@ describe('agents-plane-report', () => {
     expect(text).toContain(`SPEND_FILE='${GUEST_PATHS.spendFile}'`);
     expect(text).toContain(`CHANNELS_FILE='${GUEST_PATHS.channelsFile}'`);
     expect(text).toContain("runuser -u 'openclaw'");
+    // main's PATH must find runuser (/usr/sbin on Debian 12), the pinned Node and timeout.
+    expect(text).toMatch(/export PATH='[^']*\/usr\/sbin[^']*'/);
     expect(text).toContain('timeout --kill-after=5 "$CALL_TIMEOUT"');
   });
 
