@@ -13,7 +13,7 @@
  * - destroying the plane ends its health watch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson as json, type CliRun } from '../setup/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
 import { until } from '../support/until.js';
 import type { AgentName } from '../../src/domain/names.js';
@@ -22,6 +22,7 @@ import { agentResourceNames } from '../../src/domain/resource-names.js';
 import { healthWatchWorkflowId, planeWorkflowId } from '../../src/domain/workflow-ids.js';
 import { planeStatusQuery, type RosterEntry } from '../../src/workflows/plane-messages.js';
 import { OPERATION, PLANE_NAME } from '../../src/temporal/search-attributes.js';
+import { expectBadInput } from './support/bad-input.js';
 
 const plane = planeFixture('ops');
 const HANG = 'hang1' as AgentName;
@@ -71,13 +72,6 @@ async function operationsOf(a: AgentName): Promise<{ id: string; status: string 
     if (!w.workflowId.endsWith('/provision')) out.push({ id: w.workflowId, status: w.status.name });
   }
   return out.sort((x, y) => (x.id < y.id ? -1 : 1));
-}
-
-function expectBadInput(r: CliRun, field: string): void {
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toContain(field);
 }
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@
  *   the upgrade's workflow id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson as json, type CliRun } from '../setup/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
 import type { AgentName } from '../../src/domain/names.js';
 import { agentResourceNames } from '../../src/domain/resource-names.js';
@@ -21,6 +21,7 @@ import { GUEST_NAMESPACE } from '../../src/domain/guest-contract.js';
 import { planeWorkflowId } from '../../src/domain/workflow-ids.js';
 import { planeStatusQuery } from '../../src/workflows/plane-messages.js';
 import { upgradeProgressQuery, type UpgradeProgress } from '../../src/workflows/upgrade-messages.js';
+import { expectBadInput } from './support/bad-input.js';
 
 const plane = planeFixture('agv');
 const A = 'ava' as AgentName;
@@ -75,13 +76,6 @@ async function progressOf(workflowId: string): Promise<UpgradeProgress> {
   return stack.client.workflow.getHandle(workflowId).query(upgradeProgressQuery);
 }
 
-function expectBadInput(r: CliRun, field: string): void {
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toContain(field);
-}
-
 const updateAgent = (a: AgentName, ...extra: string[]) => stack.cli(['planes', 'update-agent', '--plane', plane.name, '--name', a, ...extra]);
 
 beforeAll(async () => {
@@ -94,12 +88,7 @@ beforeAll(async () => {
   for (const r of added) expect(r.code, r.stderr).toBe(0);
   const states = await stack.waitForAgents(plane.name, [A, B], ['Ready', 'Failed'], 120_000);
   expect(states).toEqual({ [A]: 'Ready', [B]: 'Ready' });
-  const res = await fetch(`${stack.emulator.url}/__emulator/guest`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ failingVersions: [BAD] }),
-  });
-  expect(res.status).toBe(200);
+  await stack.emulator.admin('guest', { failingVersions: [BAD] });
 }, 180_000);
 
 afterAll(async () => {

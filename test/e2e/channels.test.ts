@@ -22,9 +22,10 @@ import { GUEST_ATTRIBUTES, GUEST_NAMESPACE, METADATA } from '../../src/domain/gu
 import { agentResourceNames } from '../../src/domain/resource-names.js';
 import type { SecretKey } from '../../src/domain/names.js';
 import { waitForOperation } from '../../src/gcp/operations.js';
-import { parseJson as json, type CliRun } from '../setup/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
 import { until } from '../support/until.js';
+import { expectBadInput } from './support/bad-input.js';
 
 const plane = planeFixture('chan');
 const AGENT = 'alice1' as AgentName;
@@ -49,13 +50,6 @@ async function statusChannels(): Promise<Record<string, string>> {
   const r = await stack.cli(['planes', 'status', '--plane', plane.name, '--json']);
   expect(r.code, r.stderr).toBe(0);
   return json<{ planes: { agents: { name: string; channels: Record<string, string> }[] }[] }>(r).planes[0]!.agents.find((a) => a.name === AGENT)!.channels;
-}
-
-function expectBadInput(r: CliRun, field: string): void {
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toContain(field);
 }
 
 beforeAll(async () => {

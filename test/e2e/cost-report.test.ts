@@ -7,7 +7,7 @@
  * calls only and changes nothing; bad input exits 2 naming the flag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson as json, type CliRun } from '../setup/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
 import { COST_REPORT_PRICES as P, MACHINE_TYPES } from '../../src/domain/catalog.js';
 import { agentLabels, planeLabels } from '../../src/domain/labels.js';
@@ -15,6 +15,7 @@ import type { AgentName, OwnerEmail } from '../../src/domain/names.js';
 import { agentResourceNames } from '../../src/domain/resource-names.js';
 import type { CostReport } from '../../src/domain/cost-report.js';
 import { COST_CSV_COLUMNS } from '../../src/cli/planes/cost-report.js';
+import { expectBadInput } from './support/bad-input.js';
 
 const plane = planeFixture('cost');
 const AGENTS = [
@@ -113,12 +114,6 @@ function parseCsv(text: string): Record<string, string>[] {
   return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [columns[i]!, cell])));
 }
 
-function expectBadInput(r: CliRun, field: string): void {
-  expect(r.code, r.stdout + r.stderr).toBe(2);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toContain(`invalid ${field}:`);
-}
-
 describe('planes cost-report', () => {
   it('prices each agent by the documented formula; the stopped VM counts its disk only', async () => {
     const signature = await stack.inventorySignature();
@@ -198,13 +193,13 @@ describe('planes cost-report', () => {
       [['--period', '0d'], '--period'],
     ];
     const runs = await Promise.all(cases.map(([extra]) => stack.cli(['planes', 'cost-report', '--plane', plane.name, ...extra])));
-    for (const [i, [, field]] of cases.entries()) expectBadInput(runs[i]!, field);
+    for (const [i, [, field]] of cases.entries()) expectBadInput(runs[i]!, `invalid ${field}:`);
     const both = await stack.cli(['planes', 'cost-report', '--plane', plane.name, '--csv', '--json']);
     expect(both.code).toBe(2);
     expect(json<{ error: { field: string } }>(both).error.field).toBe('--csv');
   }, CLI_TEST_TIMEOUT_MS);
 
   it('refuses a plane that does not exist (exit 2 naming --plane)', async () => {
-    expectBadInput(await stack.cli(['planes', 'cost-report', '--plane', 'nosuch']), '--plane');
+    expectBadInput(await stack.cli(['planes', 'cost-report', '--plane', 'nosuch']), 'invalid --plane:');
   }, CLI_TEST_TIMEOUT_MS);
 });

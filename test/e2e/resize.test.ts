@@ -18,8 +18,9 @@ import type { AgentName } from '../../src/domain/names.js';
 import { agentResourceNames } from '../../src/domain/resource-names.js';
 import { planeWorkflowId } from '../../src/domain/workflow-ids.js';
 import { planeStatusQuery, type RosterEntry } from '../../src/workflows/plane-messages.js';
-import { parseJson as json, type CliRun } from '../setup/cli.js';
+import { parseJson as json } from '../setup/cli.js';
 import { E2EStack, plane as planeFixture } from './support/stack.js';
+import { expectBadInput } from './support/bad-input.js';
 
 const plane = planeFixture('resize');
 const ADA = 'ada' as AgentName;
@@ -67,13 +68,6 @@ async function resizesOf(a: AgentName): Promise<string[]> {
 async function faults(body: unknown, method = 'POST'): Promise<void> {
   const res = await fetch(`${stack.emulator.url}/__emulator/faults`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   expect(res.status, await res.text()).toBe(200);
-}
-
-function expectBadInput(r: CliRun, field: string): void {
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toContain(field);
 }
 
 interface ApplyJson {

@@ -21,6 +21,8 @@ import { MODEL_TIER_MODELS, parseRuntimeProfile } from '../../src/domain/runtime
 import { renderRuntime } from '../../src/domain/runtime-metadata.js';
 import { planeWorkflowId } from '../../src/domain/workflow-ids.js';
 import { planeStatusQuery, type RosterEntry } from '../../src/workflows/plane-messages.js';
+import { expectBadInput } from './support/bad-input.js';
+import { until as untilDefined } from '../support/until.js';
 
 const plane = planeFixture('rtp');
 const CHAT = 'chat1' as AgentName;
@@ -37,15 +39,8 @@ async function roster(a: AgentName): Promise<RosterEntry | undefined> {
   return status.agents.find((e) => e.spec.name === a);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The shared poll, with this suite's patience (the budget and reconfigure steps wait on the guest). */
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => untilDefined(what, probe, timeoutMs, 250);
 
 async function instance(a: AgentName) {
   const [vm] = await stack.gcp().instances.get({ project: plane.project, zone: plane.zone, instance: names(a).instance });
@@ -96,13 +91,6 @@ async function statusRun(): Promise<CliRun> {
 
 async function statusRow(a: AgentName): Promise<StatusRow> {
   return json<{ planes: { agents: StatusRow[] }[] }>(await statusRun()).planes[0]!.agents.find((row) => row.name === a)!;
-}
-
-function expectBadInput(r: CliRun, field: string): void {
-  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toContain(field);
 }
 
 async function agentWorkflows(a: string): Promise<string[]> {
