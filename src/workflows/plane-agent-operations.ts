@@ -43,6 +43,7 @@ import { pauseAgent, restartAgent, resumeAgent, rotateAgentSecrets, type AgentOp
 import { healthWatch } from './health-watch.js';
 import type { AgentOperationOutcome, AgentState, PlanePhase, RosterEntry } from './plane-messages.js';
 import { describeFailure } from './saga.js';
+import { invalidInputFailure as invalid } from './invalid-input-failure.js';
 
 /** Marks, in a plane's history, that it runs the health watch (older histories replay without it). */
 export const HEALTH_WATCH_PATCH = 'health-watch';
@@ -76,10 +77,6 @@ const PLANS: Record<AgentOperationKind, OperationPlan> = {
   restart: { workflow: restartAgent, running: 'Restarting', from: ['Ready', 'Unhealthy'], success: 'Ready', searchName: 'restart-agent' },
   'rotate-secrets': { workflow: rotateAgentSecrets, running: 'Restarting', from: ['Ready', 'Unhealthy'], success: 'Ready', searchName: 'rotate-secrets' },
 };
-
-function invalid(field: string, rule: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`invalid ${field}: ${rule}`, 'INVALID_INPUT', { field, rule });
-}
 
 /** Is `entry` running this very kind of operation (ids end `/<kind>/<n>`)? */
 const running = (entry: RosterEntry, kind: AgentOperationKind) =>

@@ -17,10 +17,7 @@ import type { PlaneView } from './plane-agent-operations.js';
 import type { AgentOperationOutcome, RosterEntry } from './plane-messages.js';
 import { resizeAgent, type ResizeAgentInput } from './resize-agent.js';
 import { RESIZE_ROLLED_BACK, resizeAgentUpdate, type ResizeAgentRequest } from './resize-messages.js';
-
-function invalid(field: string, rule: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`invalid ${field}: ${rule}`, 'INVALID_INPUT', { field, rule });
-}
+import { invalidInputFailure as invalid } from './invalid-input-failure.js';
 
 /** Input errors of the domain parsers, as the Update's INVALID_INPUT (the CLI exits 2 naming the field). */
 function parsed<T>(parse: () => T): T {

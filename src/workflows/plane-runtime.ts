@@ -26,6 +26,7 @@ import type { PlaneView } from './plane-agent-operations.js';
 import type { AgentOperationOutcome, AgentState, RosterEntry, RuntimeRecord } from './plane-messages.js';
 import { reconfigureAgent } from './reconfigure-agent.js';
 import { budgetAlertSignal, updateAgentUpdate, type BudgetAlertMessage, type UpdateAgentRequest, type UpdateAgentResult } from './runtime-messages.js';
+import { invalidInputFailure as invalid } from './invalid-input-failure.js';
 
 /** What the entity shows this part: the same view as the agent operations' (its bootTimeoutMs bounds a profile's apply), and a pause. */
 export interface PlaneRuntimeView extends Omit<PlaneView, 'health'> {
@@ -35,10 +36,6 @@ export interface PlaneRuntimeView extends Omit<PlaneView, 'health'> {
 
 /** States a profile can be changed in: the VM runs (an Unhealthy agent may be fixed by a new profile). */
 const RECONFIGURABLE: readonly AgentState[] = ['Ready', 'Unhealthy'];
-
-function invalid(field: string, rule: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`invalid ${field}: ${rule}`, 'INVALID_INPUT', { field, rule });
-}
 
 export class PlaneRuntime {
   constructor(private readonly plane: PlaneRuntimeView) {

@@ -75,6 +75,7 @@ import {
   requestScheduledUpgradeSignal,
   type ScheduledUpgradeOutcome,
 } from './upgrade-window-messages.js';
+import { invalidInputFailure as invalid } from './invalid-input-failure.js';
 
 export interface PlaneSettings {
   /** How long an agent may take from VM creation to its first healthy heartbeat. */
@@ -98,11 +99,6 @@ export interface PlaneInput {
   readonly reconciles?: number;
   /** What the latest upgrade window asked for and what came of it. */
   readonly lastScheduledUpgrade?: ScheduledUpgradeOutcome;
-}
-
-/** Errors a validator raises are the caller's fault: the CLI maps INVALID_INPUT to exit 2. */
-function invalid(field: string, rule: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`invalid ${field}: ${rule}`, 'INVALID_INPUT', { field, rule });
 }
 
 function notNow(message: string): ApplicationFailure {
